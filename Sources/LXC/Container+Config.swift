@@ -1,0 +1,186 @@
+import CLXC
+import Glibc
+
+extension Container {
+    /// The value of a configuration item, as loaded on this handle.
+    ///
+    /// The first read goes into a stack buffer, so a value of ordinary length costs one call
+    /// into liblxc. The corresponding liblxc call is `c->get_config_item`.
+    ///
+    /// ```swift
+    /// let rootfs = try container.configItem("lxc.rootfs.path")
+    /// ```
+    ///
+    /// - Returns: the value (`""` when the item is empty), or nil when liblxc has no such
+    ///   item on this handle (a network index that is not configured, say, or no
+    ///   configuration loaded).
+    /// - Throws: ``LXCError/Kind/invalidArgument`` for a key that is malformed or that liblxc
+    ///   does not know.
+    public func configItem(_ key: String) throws -> String? {
+        try Validate.configKey(key, operation: "configItem", container: nil)
+        let handle = handle
+        let pointer = handle.pointer
+        guard let get = pointer.pointee.get_config_item else { throw missingFunction("configItem", "c->get_config_item") }
+        if let value = readSizedCString({ buffer, length in get(pointer, key, buffer, length) }) {
+            return value
+        }
+        if !LXC.isSupported(configItem: key) {
+            throw unknownKeyError("configItem", key)
+        }
+        return nil
+    }
+
+    /// Sets a configuration item on this handle; ``saveConfig(to:)`` writes it to the
+    /// configuration file.
+    ///
+    /// Values with a line break or NUL byte are refused: liblxc writes values into the
+    /// configuration file as they are, so `"x\nlxc.mount.entry = …"` would add a line.
+    /// An empty value clears the item. The corresponding liblxc call is `c->set_config_item`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a malformed or unknown
+    ///   key or a value with a line break; ``LXCError/Kind/failed`` when liblxc refuses the
+    ///   value, with its log lines.
+    public func setConfigItem(_ key: String, to value: String) throws {
+        let operation = "setConfigItem"
+        try Validate.configKey(key, operation: operation, container: name)
+        try Validate.configValue(value, key: key, operation: operation, container: name)
+        let handle = handle
+        let pointer = handle.pointer
+        guard let set = pointer.pointee.set_config_item else { throw missingFunction(operation, "c->set_config_item") }
+        try diagnosed(handle) { cursor in
+            if set(pointer, key, value) {
+                if key == "lxc.log.file" { handle.configurationReplaced() }
+                return
+            }
+            if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
+            throw failure(operation, handle, cursor, kind: .invalidArgument,
+                          "liblxc refused the value \(quoted(value)) for \(key)")
+        }
+    }
+
+    /// Removes a configuration item (for keys that list values, such as `lxc.net` or
+    /// `lxc.mount.entry`, all of them) from this handle.
+    ///
+    /// The corresponding liblxc call is `c->clear_config_item`.
+    ///
+    /// - Throws: ``LXCError/Kind/invalidArgument`` for a malformed or unknown key.
+    public func clearConfigItem(_ key: String) throws {
+        let operation = "clearConfigItem"
+        try Validate.configKey(key, operation: operation, container: name)
+        let handle = handle
+        let pointer = handle.pointer
+        guard let clear = pointer.pointee.clear_config_item else { throw missingFunction(operation, "c->clear_config_item") }
+        if clear(pointer, key) { return }
+        if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
+        throw LXCError(operation: operation, container: name, message: "liblxc could not clear \(key)")
+    }
+
+    /// The configuration keys liblxc offers under `prefix`.
+    ///
+    /// With an empty prefix, every key liblxc knows; with a network prefix such as
+    /// `"lxc.net.0"`, the keys that apply to that interface's type. The corresponding
+    /// liblxc call is `c->get_keys`.
+    ///
+    /// - Throws: ``LXCError`` when liblxc cannot list keys under `prefix`.
+    public func configKeys(prefix: String = "") throws -> [String] {
+        let operation = "configKeys"
+        if !prefix.isEmpty { try Validate.configKey(prefix, operation: operation, container: name) }
+        let handle = handle
+        let pointer = handle.pointer
+        guard let getKeys = pointer.pointee.get_keys else { throw missingFunction(operation, "c->get_keys") }
+        let text = withOptionalCString(prefix.isEmpty ? nil : prefix) { key in
+            readSizedCString { buffer, length in getKeys(pointer, key, buffer, length) }
+        }
+        guard let text else {
+            throw LXCError(operation: operation, container: name,
+                           message: "liblxc has no keys under \(quoted(prefix))", kind: .notFound)
+        }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// The value of a configuration item in the running container, which may differ from
+    /// the configuration loaded on this handle.
+    ///
+    /// liblxc asks the container's monitor through its command socket. The corresponding
+    /// liblxc call is `c->get_running_config_item`.
+    ///
+    /// - Returns: the value, or nil when the running container has none for `key`.
+    /// - Throws: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/invalidArgument`` for a malformed key.
+    public func runningConfigItem(_ key: String) throws -> String? {
+        let operation = "runningConfigItem"
+        try Validate.configKey(key, operation: operation, container: name)
+        let handle = handle
+        let pointer = handle.pointer
+        guard let get = pointer.pointee.get_running_config_item else {
+            throw missingFunction(operation, "c->get_running_config_item")
+        }
+        if let value = takeOwnedCString(get(pointer, key)) { return value }
+        try requireRunning(operation)
+        if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
+        return nil
+    }
+
+    /// Replaces the configuration loaded on this handle with the one in `path` (the
+    /// container's own configuration file when nil).
+    ///
+    /// The corresponding liblxc call is `c->load_config`.
+    ///
+    /// - Throws: ``LXCError`` when the file does not exist or does not parse.
+    public func loadConfig(from path: String? = nil) throws {
+        let operation = "loadConfig"
+        if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
+        let handle = handle
+        let pointer = handle.pointer
+        guard let load = pointer.pointee.load_config else { throw missingFunction(operation, "c->load_config") }
+        let file = path ?? configFileName ?? ""
+        if !fileExists(file) {
+            throw LXCError(operation: operation, container: name,
+                           message: "there is no configuration file at \(quoted(file))", code: ENOENT, kind: .notFound)
+        }
+        defer { handle.configurationReplaced() }
+        try diagnosed(handle) { cursor in
+            if load(pointer, path) { return }
+            throw failure(operation, handle, cursor, "liblxc could not load \(quoted(file))")
+        }
+    }
+
+    /// Writes the configuration loaded on this handle to `path`, or to the container's
+    /// configuration file when nil.
+    ///
+    /// The corresponding liblxc call is `c->save_config`.
+    ///
+    /// - Throws: ``LXCError`` when the file cannot be written.
+    public func saveConfig(to path: String? = nil) throws {
+        let operation = "saveConfig"
+        if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
+        let handle = handle
+        let pointer = handle.pointer
+        guard let save = pointer.pointee.save_config else { throw missingFunction(operation, "c->save_config") }
+        try diagnosed(handle) { cursor in
+            errno = 0
+            if save(pointer, path) { return }
+            let code = errno
+            var error = failure(operation, handle, cursor,
+                                "liblxc could not write \(quoted(path ?? configFileName ?? "the configuration file"))"
+                                    + (code != 0 ? ": \(errnoDescription(code))" : ""))
+            if code != 0 { error.code = code }
+            throw error
+        }
+    }
+
+    /// Drops the configuration loaded on this handle; nothing on disk changes.
+    ///
+    /// The corresponding liblxc call is `c->clear_config`.
+    public func clearConfig() {
+        let handle = handle
+        handle.pointer.pointee.clear_config?(handle.pointer)
+        handle.configurationReplaced()
+    }
+
+    func unknownKeyError(_ operation: String, _ key: String) -> LXCError {
+        LXCError(operation: operation, container: name,
+                 message: "\(quoted(key)) is not a configuration key liblxc \(LXC.version) knows",
+                 code: EINVAL, kind: .invalidArgument)
+    }
+}

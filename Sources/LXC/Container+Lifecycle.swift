@@ -1,0 +1,462 @@
+import CLXC
+import Glibc
+
+extension Container {
+    // MARK: create
+
+    /// Creates the container: runs a template that builds its root filesystem and writes its
+    /// configuration file.
+    ///
+    /// When no configuration has been loaded or set on this handle, liblxc's default
+    /// configuration (`lxc.default_config`, usually `/etc/lxc/default.conf`) is loaded first,
+    /// as liblxc itself does. Items set on the handle before `create` are written into the
+    /// new configuration file. The corresponding liblxc call is `c->create`.
+    ///
+    /// ```swift
+    /// try container.create(template: "busybox", options: .quiet)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - template: a template name such as `"busybox"` or `"download"` (liblxc runs
+    ///     `lxc-<name>` from its template directory), or the absolute path of a template script.
+    ///   - backingStore: where the root filesystem is kept.
+    ///   - options: ``CreateOptions/quiet`` to silence the template.
+    ///   - arguments: arguments for the template (`["--dist", "debian"]`, say).
+    /// - Throws: ``LXCError``: ``LXCError/Kind/alreadyExists`` when the container is defined;
+    ///   ``LXCError/Kind/notFound`` for a template that does not exist;
+    ///   ``LXCError/Kind/invalidArgument`` for a bad template name or argument;
+    ///   ``LXCError/Kind/failed`` when the template fails, with liblxc's log lines.
+    public func create(
+        template: String,
+        backingStore: BackingStore = .directory,
+        options: CreateOptions = [],
+        arguments: [String] = []
+    ) throws {
+        let operation = "create"
+        try Validate.template(template, operation: operation, container: name)
+        for argument in arguments {
+            try Validate.noNUL(argument, what: "template argument", operation: operation, container: name)
+        }
+        let handle = handle
+        let pointer = handle.pointer
+        if pointer.pointee.is_defined?(pointer) ?? false {
+            throw LXCError(operation: operation, container: name,
+                           message: "the container already exists in \(lxcpath)", code: EEXIST, kind: .alreadyExists)
+        }
+        guard let create = pointer.pointee.create else { throw missingFunction(operation, "c->create") }
+        try loadDefaultConfigIfNeeded(handle, operation: operation)
+        defer { handle.configurationReplaced() }
+
+        try diagnosed(handle) { cursor in
+            let created = withCStringArray(arguments) { argv in
+                create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
+            }
+            if created { return }
+            // liblxc removes what a failed create made, but leaves the handle with the
+            // half-made configuration (a rootfs path that no longer exists), on which every
+            // later create fails. Drop it, so the handle is as good as new.
+            pointer.pointee.clear_config?(pointer)
+            let log = cursor.errorLines(for: name)
+            if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
+                throw LXCError(operation: operation, container: name,
+                               message: "there is no template \(quoted(template)) in liblxc's template directory",
+                               code: ENOENT, kind: .notFound, log: log)
+            }
+            var explanation = "the template \(quoted(template)) failed"
+            if log.isEmpty {
+                explanation += options.contains(.quiet)
+                    ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
+                    : "; liblxc logged no reason (the template's own messages went to standard error)"
+            }
+            throw failure(operation, handle, cursor, explanation)
+        }
+    }
+
+    /// Loads liblxc's default configuration into a handle that has none, as `c->create`
+    /// would, so that its log can be followed during `create`.
+    func loadDefaultConfigIfNeeded(_ handle: Handle, operation: String) throws {
+        let pointer = handle.pointer
+        guard pointer.pointee.lxc_conf == nil else { return }
+        guard let load = pointer.pointee.load_config else { throw missingFunction(operation, "c->load_config") }
+        let defaultConfig = lxc_get_global_config_item("lxc.default_config")
+        if !load(pointer, defaultConfig) {
+            let path = defaultConfig.map { String(cString: $0) } ?? "(none)"
+            throw LXCError(operation: operation, container: name,
+                           message: "liblxc's default configuration \(quoted(path)) could not be loaded",
+                           kind: .failed)
+        }
+        handle.configurationReplaced()
+    }
+
+    // MARK: start
+
+    /// Starts the container and returns once it is running.
+    ///
+    /// liblxc starts the container's init in the background (unless ``setDaemonizes(_:)``
+    /// said otherwise) and waits until the container reports `RUNNING`. A daemonized start
+    /// in liblxc also moves the calling process into the container's monitor cgroup and
+    /// leaves it there; the library moves the process back into the cgroups it was in, so a
+    /// long-running program leaves no monitor cgroups behind. The corresponding liblxc call
+    /// is `c->start`.
+    ///
+    /// - Parameters:
+    ///   - useInit: run `lxc-init` as the container's first process, with `arguments` as the
+    ///     program it runs (an application container).
+    ///   - arguments: the init command; empty for the configuration's `lxc.init.cmd` or `/sbin/init`.
+    /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the container is not defined
+    ///   or its root filesystem does not exist (the message names it);
+    ///   ``LXCError/Kind/wrongState`` when it is already running; ``LXCError/Kind/failed``
+    ///   with liblxc's log lines otherwise.
+    public func start(useInit: Bool = false, arguments: [String] = []) throws {
+        let operation = "start"
+        for argument in arguments {
+            try Validate.noNUL(argument, what: "init argument", operation: operation, container: name)
+        }
+        let handle = handle
+        let pointer = handle.pointer
+        guard let start = pointer.pointee.start else { throw missingFunction(operation, "c->start") }
+        try diagnosed(handle) { cursor in
+            let started = CallerCgroups.preservingMembership {
+                if arguments.isEmpty {
+                    return start(pointer, useInit ? 1 : 0, nil)
+                }
+                return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
+            }
+            if started { return }
+            throw startFailure(handle, cursor)
+        }
+    }
+
+    /// Explains a failed start: not defined, already running, missing root filesystem, or
+    /// what liblxc logged.
+    private func startFailure(_ handle: Handle, _ cursor: DiagnosticCursor) -> LXCError {
+        let operation = "start"
+        if !isDefined {
+            var error = notDefinedError(operation)
+            error.log = cursor.errorLines(for: name)
+            return error
+        }
+        let log = cursor.errorLines(for: name)
+        if log.contains(where: { $0.contains("appears to be already running") }) || isRunning {
+            return failure(operation, handle, cursor, kind: .wrongState, "the container is already running")
+        }
+        if let rootfs = try? configItem("lxc.rootfs.path"), let directory = Self.rootfsDirectory(rootfs),
+           !fileExists(directory) {
+            return failure(operation, handle, cursor, kind: .notFound,
+                           "the container's root filesystem \(quoted(directory)) (lxc.rootfs.path) does not exist")
+        }
+        return failure(operation, handle, cursor, "the container did not reach RUNNING")
+    }
+
+    /// The directory of a directory-backed `lxc.rootfs.path` ("dir:/x" or "/x"); nil for
+    /// other backing stores.
+    static func rootfsDirectory(_ value: String) -> String? {
+        if value.hasPrefix("dir:") { return String(value.dropFirst(4)) }
+        if value.hasPrefix("/") { return value }
+        return nil
+    }
+
+    // MARK: stop, shutdown, reboot
+
+    /// Kills the container's processes (SIGKILL to its init) and returns once it is stopped.
+    ///
+    /// The corresponding liblxc calls are `c->stop`, then `c->wait` for `STOPPED`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/timedOut`` when it has not stopped a minute later.
+    public func stop() throws {
+        let operation = "stop"
+        let handle = handle
+        let pointer = handle.pointer
+        guard let stop = pointer.pointee.stop, let wait = pointer.pointee.wait else {
+            throw missingFunction(operation, "c->stop")
+        }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            if !stop(pointer) {
+                if state == .stopped { return }
+                throw failure(operation, handle, cursor, "liblxc could not stop the container")
+            }
+            if !wait(pointer, "STOPPED", Self.stopWaitSeconds) {
+                throw failure(operation, handle, cursor, kind: .timedOut,
+                              "the container was killed but had not stopped after \(Self.stopWaitSeconds) seconds")
+            }
+        }
+    }
+
+    /// How long ``stop()`` waits for a killed container to be reported stopped.
+    static let stopWaitSeconds: Int32 = 60
+
+    /// Asks the container to shut down cleanly and waits until it has stopped.
+    ///
+    /// liblxc sends the container's init its halt signal (`lxc.signal.halt`, SIGPWR by
+    /// default; busybox's template sets SIGUSR1) and waits up to `timeout`. The container is
+    /// not killed when the time runs out: call ``stop()`` for that. The corresponding liblxc
+    /// call is `c->shutdown`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/timedOut`` when it was still running when `timeout` ran out;
+    ///   ``LXCError/Kind/invalidArgument`` for a negative timeout.
+    public func shutdown(timeout: Duration) throws {
+        let operation = "shutdown"
+        let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
+        let handle = handle
+        let pointer = handle.pointer
+        guard let shutdown = pointer.pointee.shutdown else { throw missingFunction(operation, "c->shutdown") }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            if shutdown(pointer, seconds) { return }
+            if state == .stopped { return }
+            throw failure(operation, handle, cursor, kind: .timedOut,
+                          "the container was still running after \(seconds) seconds; stop() kills it")
+        }
+    }
+
+    /// Asks the container to reboot (its init receives `lxc.signal.reboot`) without waiting
+    /// for it.
+    ///
+    /// The corresponding liblxc call is `c->reboot`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running.
+    public func reboot() throws {
+        let operation = "reboot"
+        let handle = handle
+        let pointer = handle.pointer
+        guard let reboot = pointer.pointee.reboot else { throw missingFunction(operation, "c->reboot") }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            if !reboot(pointer) {
+                throw failure(operation, handle, cursor, "liblxc could not signal the container to reboot")
+            }
+        }
+    }
+
+    /// Reboots the container and waits up to `timeout` until it is running again.
+    ///
+    /// The corresponding liblxc call is `c->reboot2`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/timedOut`` when it has not come back within `timeout`.
+    public func reboot(timeout: Duration) throws {
+        let operation = "reboot"
+        let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
+        let handle = handle
+        let pointer = handle.pointer
+        guard let reboot2 = pointer.pointee.reboot2 else { throw missingFunction(operation, "c->reboot2") }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            if !reboot2(pointer, seconds) {
+                throw failure(operation, handle, cursor, kind: .timedOut,
+                              "the container did not come back up within \(seconds) seconds")
+            }
+        }
+    }
+
+    // MARK: freeze
+
+    /// Freezes every process of the container and returns once it is frozen.
+    ///
+    /// The corresponding liblxc call is `c->freeze`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when it is not running.
+    public func freeze() throws {
+        let operation = "freeze"
+        let handle = handle
+        let pointer = handle.pointer
+        guard let freeze = pointer.pointee.freeze else { throw missingFunction(operation, "c->freeze") }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            if freeze(pointer) { return }
+            let now = state
+            throw failure(operation, handle, cursor, "liblxc could not freeze the container (it is \(now))")
+        }
+    }
+
+    /// Thaws a frozen container.
+    ///
+    /// The corresponding liblxc call is `c->unfreeze`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when it is not running.
+    public func unfreeze() throws {
+        let operation = "unfreeze"
+        let handle = handle
+        let pointer = handle.pointer
+        guard let unfreeze = pointer.pointee.unfreeze else { throw missingFunction(operation, "c->unfreeze") }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            if unfreeze(pointer) { return }
+            let now = state
+            throw failure(operation, handle, cursor, "liblxc could not thaw the container (it is \(now))")
+        }
+    }
+
+    // MARK: wait
+
+    /// Waits until the container is in `state`, or `timeout` runs out.
+    ///
+    /// liblxc follows the container's state through its monitor. The corresponding liblxc
+    /// call is `c->wait`.
+    ///
+    /// - Parameters:
+    ///   - state: the state to wait for.
+    ///   - timeout: how long to wait; nil waits for as long as it takes, `.zero` only looks.
+    /// - Returns: whether the container reached `state`.
+    /// - Throws: ``LXCError/Kind/invalidArgument`` for a negative timeout or a state liblxc
+    ///   does not know.
+    public func wait(for state: ContainerState, timeout: Duration?) throws -> Bool {
+        let operation = "wait"
+        let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
+        if case .other(let unknown) = state {
+            throw LXCError.invalid(operation, name, "\(quoted(unknown)) is not a state liblxc knows")
+        }
+        let handle = handle
+        let pointer = handle.pointer
+        guard let wait = pointer.pointee.wait else { throw missingFunction(operation, "c->wait") }
+        return wait(pointer, state.liblxcName, seconds)
+    }
+
+    // MARK: destroy, rename
+
+    /// Deletes the container: its root filesystem, its configuration and its directory.
+    ///
+    /// The corresponding liblxc calls are `c->destroy`, and `c->destroy_with_snapshots`
+    /// when `includingSnapshots` is true.
+    ///
+    /// - Parameter includingSnapshots: also destroy the container's snapshots; without it,
+    ///   liblxc refuses to destroy a container that has some.
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is running (it
+    ///   keeps running, untouched); ``LXCError/Kind/notFound`` when it is not defined.
+    public func destroy(includingSnapshots: Bool = false) throws {
+        let operation = "destroy"
+        let handle = handle
+        let pointer = handle.pointer
+        let function = includingSnapshots ? pointer.pointee.destroy_with_snapshots : pointer.pointee.destroy
+        guard let destroy = function else {
+            throw missingFunction(operation, includingSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
+        }
+        try requireDefined(operation)
+        try requireStopped(operation, "the container is running; stop it before destroying it")
+        try diagnosed(handle) { cursor in
+            if destroy(pointer) { return }
+            throw failure(operation, handle, cursor, "liblxc could not destroy the container")
+        }
+    }
+
+    /// Renames the container; this `Container` then refers to it under the new name.
+    ///
+    /// liblxc copies the container to the new name and destroys the old one. The
+    /// corresponding liblxc call is `c->rename`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a bad name;
+    ///   ``LXCError/Kind/wrongState`` when the container is running;
+    ///   ``LXCError/Kind/alreadyExists`` when a container has the new name already;
+    ///   ``LXCError/Kind/notFound`` when this one is not defined.
+    public func rename(to newName: String) throws {
+        let operation = "rename"
+        try Validate.name(newName, operation: operation)
+        let handle = handle
+        let pointer = handle.pointer
+        guard let rename = pointer.pointee.rename else { throw missingFunction(operation, "c->rename") }
+        let oldName = name
+        if newName == oldName {
+            throw LXCError.invalid(operation, oldName, "the new name is the container's name already")
+        }
+        try requireDefined(operation)
+        try requireStopped(operation, "the container is running; stop it before renaming it")
+        let path = lxcpath
+        let target = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
+        if target.pointer.pointee.is_defined?(target.pointer) ?? false {
+            throw LXCError(operation: operation, container: oldName,
+                           message: "a container named \(quoted(newName)) exists already in \(path)",
+                           code: EEXIST, kind: .alreadyExists)
+        }
+        try diagnosed(handle) { cursor in
+            if !rename(pointer, newName) {
+                throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))")
+            }
+        }
+        // liblxc leaves the handle on the old, now undefined, name: follow the container.
+        let renamed = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
+        replaceHandle(renamed, name: newName)
+    }
+
+    // MARK: state checks
+
+    func requireRunning(_ operation: String) throws {
+        if state == .stopped {
+            if !isDefined { throw notDefinedError(operation) }
+            throw wrongStateError(operation, "the container is not running")
+        }
+    }
+
+    func requireStopped(_ operation: String, _ message: String) throws {
+        if state != .stopped { throw wrongStateError(operation, message) }
+    }
+}
+
+extension Container {
+    // MARK: async forms
+
+    /// Creates the container without blocking the caller's thread; see
+    /// ``create(template:backingStore:options:arguments:)``.
+    public func create(template: String, backingStore: BackingStore = .directory,
+                       options: CreateOptions = [], arguments: [String] = []) async throws {
+        try await offload { try self.create(template: template, backingStore: backingStore, options: options, arguments: arguments) }
+    }
+
+    /// Starts the container without blocking the caller's thread; see ``start(useInit:arguments:)``.
+    public func start(useInit: Bool = false, arguments: [String] = []) async throws {
+        try await offload { try self.start(useInit: useInit, arguments: arguments) }
+    }
+
+    /// Stops the container without blocking the caller's thread; see ``stop()``.
+    public func stop() async throws {
+        try await offload { try self.stop() }
+    }
+
+    /// Shuts the container down without blocking the caller's thread; see ``shutdown(timeout:)``.
+    public func shutdown(timeout: Duration) async throws {
+        try await offload { try self.shutdown(timeout: timeout) }
+    }
+
+    /// Reboots the container without blocking the caller's thread; see ``reboot()``.
+    public func reboot() async throws {
+        try await offload { try self.reboot() }
+    }
+
+    /// Reboots the container and waits for it without blocking the caller's thread; see
+    /// ``reboot(timeout:)``.
+    public func reboot(timeout: Duration) async throws {
+        try await offload { try self.reboot(timeout: timeout) }
+    }
+
+    /// Freezes the container without blocking the caller's thread; see ``freeze()``.
+    public func freeze() async throws {
+        try await offload { try self.freeze() }
+    }
+
+    /// Thaws the container without blocking the caller's thread; see ``unfreeze()``.
+    public func unfreeze() async throws {
+        try await offload { try self.unfreeze() }
+    }
+
+    /// Waits for a state without blocking the caller's thread; see ``wait(for:timeout:)``.
+    public func wait(for state: ContainerState, timeout: Duration?) async throws -> Bool {
+        try await offload { try self.wait(for: state, timeout: timeout) }
+    }
+
+    /// Destroys the container without blocking the caller's thread; see ``destroy(includingSnapshots:)``.
+    public func destroy(includingSnapshots: Bool = false) async throws {
+        try await offload { try self.destroy(includingSnapshots: includingSnapshots) }
+    }
+
+    /// Renames the container without blocking the caller's thread; see ``rename(to:)``.
+    public func rename(to newName: String) async throws {
+        try await offload { try self.rename(to: newName) }
+    }
+
+    /// Runs a blocking call on the library's own threads, off Swift's cooperative pool.
+    func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await BlockingExecutor.shared.run(body)
+    }
+}

@@ -1,0 +1,214 @@
+import CLXC
+import Glibc
+import Synchronization
+
+/// A Linux container, as liblxc knows it: a name in an lxcpath, with a configuration file
+/// and (once created) a root filesystem.
+///
+/// A `Container` owns one reference to liblxc's `struct lxc_container` (made by
+/// `lxc_container_new`, released by `lxc_container_put` when the `Container` goes away).
+/// Making one does not create anything on disk: ``isDefined`` says whether the container
+/// exists, ``create(template:backingStore:options:arguments:)`` makes it.
+///
+/// ```swift
+/// let web = try Container(name: "web", lxcpath: "/var/lib/lxc")
+/// if !web.isDefined {
+///     try web.create(template: "busybox")
+/// }
+/// try web.start()
+/// print(web.state, web.initPID ?? 0)
+/// ```
+///
+/// A `Container` is `Sendable`: it may be used from many tasks and threads at once. liblxc
+/// guards each handle's in-memory state with its own lock; the library adds none around
+/// calls that block (`wait`, `shutdown`, `start`), so a state query never waits behind them.
+public final class Container: Sendable, CustomStringConvertible {
+    struct Identity {
+        var handle: Handle
+        var name: String
+        var lxcpath: String
+    }
+
+    private let identity: Mutex<Identity>
+
+    /// Makes a handle for the container `name` in `lxcpath` (liblxc's global `lxc.lxcpath`
+    /// when nil), loading its configuration when it exists.
+    ///
+    /// The corresponding liblxc call is `lxc_container_new`.
+    ///
+    /// - Throws: ``LXCError`` with kind ``LXCError/Kind/invalidArgument`` for an empty name,
+    ///   one with `/`, `.`/`..`, a NUL byte or a control character, or a relative lxcpath;
+    ///   kind ``LXCError/Kind/failed`` when liblxc cannot make the handle (its configuration
+    ///   file cannot be parsed, say).
+    public init(name: String, lxcpath: String? = nil) throws {
+        try Validate.name(name, operation: "init")
+        if let lxcpath { try Validate.lxcpath(lxcpath, operation: "init") }
+        let handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: "init")
+        let path = handle.pointer.pointee.config_path.map { String(cString: $0) } ?? lxcpath ?? LXC.defaultLXCPath
+        identity = Mutex(Identity(handle: handle, name: name, lxcpath: path))
+    }
+
+    /// Wraps a handle that liblxc made (for the list functions).
+    init(adopting handle: Handle) {
+        let pointer = handle.pointer
+        let name = pointer.pointee.name.map { String(cString: $0) } ?? ""
+        let path = pointer.pointee.config_path.map { String(cString: $0) } ?? ""
+        identity = Mutex(Identity(handle: handle, name: name, lxcpath: path))
+    }
+
+    static func newHandle(name: String, lxcpath: String?, operation: String) throws -> Handle {
+        errno = 0
+        let pointer = withOptionalCString(lxcpath) { lxc_container_new(name, $0) }
+        guard let pointer else {
+            let code = errno
+            var message = "liblxc could not make a handle for it"
+            if let lxcpath { message += " in \(quoted(lxcpath))" }
+            message += code != 0 ? ": \(errnoDescription(code))" : " (its configuration file may not parse)"
+            throw LXCError(operation: operation, container: name, message: message,
+                           code: code != 0 ? code : nil, kind: .failed)
+        }
+        return Handle(owning: pointer)
+    }
+
+    /// The handle calls go through now, retained for the caller.
+    var handle: Handle { identity.withLock { $0.handle } }
+
+    func replaceHandle(_ handle: Handle, name: String) {
+        identity.withLock {
+            $0.handle = handle
+            $0.name = name
+        }
+    }
+
+    func replaceLXCPath(_ path: String) {
+        identity.withLock { $0.lxcpath = path }
+    }
+
+    /// The container's name.
+    ///
+    /// It changes only through ``rename(to:)``. liblxc keeps it as `c->name`.
+    public var name: String { identity.withLock { $0.name } }
+
+    /// The directory that holds this container's directory (its "lxcpath").
+    ///
+    /// The corresponding liblxc call is `c->get_config_path`.
+    public var lxcpath: String { identity.withLock { $0.lxcpath } }
+
+    /// `"name" in /lxcpath`.
+    public var description: String { "\(quoted(name)) in \(lxcpath)" }
+
+    /// Whether the container exists: its configuration file is on disk.
+    ///
+    /// The corresponding liblxc call is `c->is_defined`.
+    public var isDefined: Bool {
+        let handle = handle
+        return handle.pointer.pointee.is_defined?(handle.pointer) ?? false
+    }
+
+    /// The container's state now.
+    ///
+    /// liblxc asks the container's monitor through its command socket and answers
+    /// ``ContainerState/stopped`` when there is none. The corresponding liblxc call is
+    /// `c->state`.
+    public var state: ContainerState {
+        let handle = handle
+        guard let name = handle.pointer.pointee.state?(handle.pointer) else { return .stopped }
+        return ContainerState(liblxcName: String(cString: name))
+    }
+
+    /// Whether the container is running (or frozen, or being started or stopped).
+    ///
+    /// The corresponding liblxc call is `c->is_running`.
+    public var isRunning: Bool {
+        let handle = handle
+        return handle.pointer.pointee.is_running?(handle.pointer) ?? false
+    }
+
+    /// The host pid of the container's init process, or nil when it is not running.
+    ///
+    /// The corresponding liblxc call is `c->init_pid`.
+    public var initPID: pid_t? {
+        let handle = handle
+        guard let pid = handle.pointer.pointee.init_pid?(handle.pointer), pid > 0 else { return nil }
+        return pid
+    }
+
+    /// The path of the container's configuration file (`<lxcpath>/<name>/config`), whether
+    /// or not it exists yet.
+    ///
+    /// The corresponding liblxc call is `c->config_file_name`.
+    public var configFileName: String? {
+        let handle = handle
+        return takeOwnedCString(handle.pointer.pointee.config_file_name?(handle.pointer))
+    }
+
+    /// Whether the caller may control the container: true for root; for an unprivileged
+    /// user, whether they own its cgroups.
+    ///
+    /// The corresponding liblxc call is `c->may_control`.
+    public var mayControl: Bool {
+        let handle = handle
+        return handle.pointer.pointee.may_control?(handle.pointer) ?? false
+    }
+
+    /// Whether ``start(useInit:arguments:)`` runs the container in the background (the
+    /// default) or in the calling process until the container stops.
+    ///
+    /// liblxc keeps this as `c->daemonize`.
+    public var daemonizes: Bool {
+        handle.pointer.pointee.daemonize
+    }
+
+    /// Says whether ``start(useInit:arguments:)`` should run the container in the background.
+    ///
+    /// With `false`, `start` runs the container in the calling process and returns only when
+    /// the container stops. The corresponding liblxc call is `c->want_daemonize`.
+    ///
+    /// - Throws: ``LXCError/Kind/wrongState`` when the handle has no configuration loaded
+    ///   (liblxc keeps the wish in it).
+    public func setDaemonizes(_ wish: Bool) throws {
+        let handle = handle
+        guard handle.pointer.pointee.want_daemonize?(handle.pointer, wish) ?? false else {
+            throw noConfigurationError("setDaemonizes")
+        }
+    }
+
+    /// Says whether starting the container should close every file descriptor the calling
+    /// process has open, rather than refusing to start when it inherits some.
+    ///
+    /// The corresponding liblxc call is `c->want_close_all_fds`.
+    ///
+    /// - Throws: ``LXCError/Kind/wrongState`` when the handle has no configuration loaded.
+    public func setClosesAllFileDescriptors(_ wish: Bool) throws {
+        let handle = handle
+        guard handle.pointer.pointee.want_close_all_fds?(handle.pointer, wish) ?? false else {
+            throw noConfigurationError("setClosesAllFileDescriptors")
+        }
+    }
+
+    /// The error for a liblxc call that needs a loaded configuration and refused.
+    func noConfigurationError(_ operation: String) -> LXCError {
+        let loaded = handle.pointer.pointee.lxc_conf != nil
+        return LXCError(operation: operation, container: name,
+                        message: loaded ? "liblxc refused the change"
+                                        : "the handle has no configuration loaded (the container is not defined yet)",
+                        kind: loaded ? .failed : .wrongState)
+    }
+
+    /// Points the handle at another lxcpath.
+    ///
+    /// liblxc changes where it looks for the container's files; the configuration already
+    /// loaded stays loaded (call ``loadConfig(from:)`` to read the one at the new place).
+    /// The corresponding liblxc call is `c->set_config_path`.
+    ///
+    /// - Throws: ``LXCError`` for a relative path or one with a NUL or line break.
+    public func setLXCPath(_ path: String) throws {
+        try Validate.lxcpath(path, operation: "setLXCPath")
+        let handle = handle
+        guard handle.pointer.pointee.set_config_path?(handle.pointer, path) ?? false else {
+            throw LXCError(operation: "setLXCPath", container: name,
+                           message: "liblxc refused the lxcpath \(quoted(path))")
+        }
+        replaceLXCPath(path)
+    }
+}

@@ -1,0 +1,64 @@
+/// The state of a container, as liblxc reports it.
+///
+/// liblxc speaks of states as upper-case strings (`"RUNNING"`); this enum is parsed from
+/// them in one place, ``init(liblxcName:)``, and turned back by ``liblxcName``. A string
+/// that a later liblxc may add arrives as ``other(_:)`` rather than being lost.
+public enum ContainerState: Sendable, Hashable, CustomStringConvertible {
+    /// Not running. liblxc's `STOPPED`.
+    case stopped
+    /// Being started. liblxc's `STARTING`.
+    case starting
+    /// Running. liblxc's `RUNNING`.
+    case running
+    /// Being stopped. liblxc's `STOPPING`.
+    case stopping
+    /// A start that failed and is being torn down. liblxc's `ABORTING`.
+    case aborting
+    /// Being frozen. liblxc's `FREEZING`.
+    case freezing
+    /// Frozen: its processes are suspended. liblxc's `FROZEN`.
+    case frozen
+    /// Just unfrozen. liblxc's `THAWED`.
+    case thawed
+    /// A state name this version of swift-lxc does not know.
+    case other(String)
+
+    /// The states in the order of liblxc's `lxc_state_t`.
+    public static let known: [ContainerState] = [
+        .stopped, .starting, .running, .stopping, .aborting, .freezing, .frozen, .thawed,
+    ]
+
+    /// Parses liblxc's name of a state ("RUNNING"); matching ignores case, so that the
+    /// CLI can accept "running" as well.
+    public init(liblxcName name: String) {
+        switch name.uppercased() {
+        case "STOPPED": self = .stopped
+        case "STARTING": self = .starting
+        case "RUNNING": self = .running
+        case "STOPPING": self = .stopping
+        case "ABORTING": self = .aborting
+        case "FREEZING": self = .freezing
+        case "FROZEN": self = .frozen
+        case "THAWED": self = .thawed
+        default: self = .other(name)
+        }
+    }
+
+    /// liblxc's name of the state, as `c->state` returns it and `c->wait` takes it.
+    public var liblxcName: String {
+        switch self {
+        case .stopped: "STOPPED"
+        case .starting: "STARTING"
+        case .running: "RUNNING"
+        case .stopping: "STOPPING"
+        case .aborting: "ABORTING"
+        case .freezing: "FREEZING"
+        case .frozen: "FROZEN"
+        case .thawed: "THAWED"
+        case .other(let name): name
+        }
+    }
+
+    /// liblxc's name of the state.
+    public var description: String { liblxcName }
+}

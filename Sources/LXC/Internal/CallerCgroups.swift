@@ -1,0 +1,142 @@
+import Glibc
+import Synchronization
+
+// A daemonized `start()` moves the calling process into the new `lxc.monitor.<name>` cgroup of
+// every hierarchy and leaves it there. A long-lived program then sits in the monitor cgroup
+// of the last container it started, liblxc can never remove those cgroups, and each later
+// start probes past one more `lxc.monitor.<name>-N`. So around each start the library notes
+// the cgroups the process is in and writes the process back into them afterwards.
+
+/// The cgroups a process is in, one per hierarchy, with the directory of each.
+struct CgroupMembership: Equatable {
+    /// The controllers of the hierarchy as `/proc/self/cgroup` names them ("cpu,cpuacct",
+    /// "name=systemd"); empty for the cgroup2 hierarchy.
+    var controllers: String
+    /// The cgroup's path inside its hierarchy ("/lxc.monitor.web").
+    var path: String
+}
+
+enum CallerCgroups {
+    /// The process's memberships, from `/proc/self/cgroup`.
+    static func current() -> [CgroupMembership] {
+        guard let text = readWholeFile("/proc/self/cgroup") else { return [] }
+        return parseProcCgroup(text)
+    }
+
+    /// Parses `/proc/PID/cgroup` ("ID:controllers:path" per line).
+    static func parseProcCgroup(_ text: String) -> [CgroupMembership] {
+        text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { return nil }
+            return CgroupMembership(controllers: String(fields[1]), path: String(fields[2]))
+        }
+    }
+
+    /// Where each hierarchy is mounted, keyed by its controllers as `/proc/self/cgroup` names
+    /// them ("" for cgroup2), with the root of the mount inside the hierarchy.
+    static func mountPoints(mountinfo: String) -> [String: (mountPoint: String, root: String)] {
+        var result: [String: (mountPoint: String, root: String)] = [:]
+        for line in mountinfo.split(separator: "\n") {
+            guard let separator = line.firstRange(of: " - ") else { continue }
+            let before = line[..<separator.lowerBound].split(separator: " ")
+            let after = line[separator.upperBound...].split(separator: " ")
+            guard before.count >= 5, after.count >= 3 else { continue }
+            let root = unescapeMountField(before[3])
+            let mountPoint = unescapeMountField(before[4])
+            switch after[0] {
+            case "cgroup2":
+                if result[""] == nil { result[""] = (mountPoint, root) }
+            case "cgroup":
+                let options = after[2].split(separator: ",")
+                let names = options.filter { $0 != "rw" && $0 != "ro" && !$0.hasPrefix("release_agent")
+                    && $0 != "clone_children" && $0 != "noprefix" && $0 != "xattr" && !$0.hasPrefix("cpuset_v2") }
+                let key = names.sorted().joined(separator: ",")
+                if result[key] == nil { result[key] = (mountPoint, root) }
+            default:
+                continue
+            }
+        }
+        return result
+    }
+
+    /// mountinfo escapes blanks and backslashes as octal (`\040`).
+    static func unescapeMountField(_ field: Substring) -> String {
+        guard field.contains("\\") else { return String(field) }
+        var bytes: [UInt8] = []
+        var utf8 = Array(field.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "\\"), utf8.count >= 3,
+               let value = UInt8(String(decoding: utf8.prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(3)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The directory of a membership's cgroup, or nil when its hierarchy is not mounted here.
+    static func directory(of membership: CgroupMembership,
+                          in mounts: [String: (mountPoint: String, root: String)]) -> String? {
+        let key = membership.controllers.split(separator: ",").sorted().joined(separator: ",")
+        guard let mount = mounts[key] else { return nil }
+        var relative = membership.path
+        if mount.root != "/" {
+            guard relative.hasPrefix(mount.root) else { return nil }
+            relative = String(relative.dropFirst(mount.root.count))
+        }
+        if !relative.hasPrefix("/") { relative = "/" + relative }
+        return mount.mountPoint + (relative == "/" ? "" : relative)
+    }
+
+    /// Moves the process back into `home` wherever it is somewhere else now, and returns the
+    /// directories of the cgroups it was moved out of.
+    @discardableResult
+    static func restore(_ home: [CgroupMembership]) -> [String] {
+        let now = current()
+        guard now != home else { return [] }
+        guard let mountinfo = readWholeFile("/proc/self/mountinfo") else { return [] }
+        let mounts = mountPoints(mountinfo: mountinfo)
+        let pid = String(getpid())
+        for membership in home where !now.contains(membership) {
+            guard let directory = directory(of: membership, in: mounts) else { continue }
+            writeToExistingFile(directory + "/cgroup.procs", pid)
+        }
+        return now.filter { !home.contains($0) }.compactMap { directory(of: $0, in: mounts) }
+    }
+
+    /// Removes the monitor cgroups a failed start left: liblxc's aborting monitor tries to
+    /// remove them while the caller is still inside, and fails. `rmdir` removes only an empty
+    /// cgroup, so a monitor that is still alive keeps its own; it gets a short while to exit.
+    static func removeAbandonedMonitorCgroups(_ directories: [String]) {
+        var remaining = directories.filter { directory in
+            directory.split(separator: "/").last?.hasPrefix("lxc.monitor.") ?? false
+        }
+        for attempt in 0..<20 where !remaining.isEmpty {
+            if attempt > 0 { usleep(50_000) }
+            remaining = remaining.filter { rmdir($0) != 0 && errno != ENOENT }
+        }
+    }
+
+    /// Starts in flight, and the memberships the process had before the first of them.
+    private static let starts = Mutex<(count: Int, home: [CgroupMembership])>((0, []))
+
+    /// Runs a start and puts the process back into the cgroups it was in before; after a
+    /// failed start, also removes the monitor cgroups liblxc could not.
+    ///
+    /// Concurrent starts share the memberships noted by the first, since a later one would
+    /// otherwise note the monitor cgroup an earlier one had just moved the process into.
+    static func preservingMembership(_ start: () -> Bool) -> Bool {
+        let home = starts.withLock { state -> [CgroupMembership] in
+            if state.count == 0 { state.home = current() }
+            state.count += 1
+            return state.home
+        }
+        defer { starts.withLock { $0.count -= 1 } }
+        let started = start()
+        let left = restore(home)
+        if !started { removeAbandonedMonitorCgroups(left) }
+        return started
+    }
+}

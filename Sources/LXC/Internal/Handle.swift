@@ -1,0 +1,33 @@
+import CLXC
+import Synchronization
+
+/// One counted reference to a liblxc `struct lxc_container`, released with
+/// `lxc_container_put` when the last Swift reference goes.
+///
+/// A `Container` keeps its current handle behind a lock and hands it out retained, so a call
+/// in flight keeps using the handle it started with even while `rename(to:)` swaps in a new
+/// one, and the handle is never released under a call.
+final class Handle: @unchecked Sendable {
+    // @unchecked: `pointer` never changes; liblxc serialises access to the container's
+    // in-memory state with the handle's own `privlock` (a process-private semaphore), and
+    // its state queries go through the container's command socket, so its API functions may
+    // be called on one handle from several threads. `diagnosticsAttached` is atomic.
+
+    let pointer: UnsafeMutablePointer<lxc_container>
+    /// Whether the configuration now loaded logs into the shared diagnostic memory file.
+    let diagnosticsAttached = Atomic<Bool>(false)
+
+    /// Takes over one reference that the caller owns (from `lxc_container_new`, say).
+    init(owning pointer: UnsafeMutablePointer<lxc_container>) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        _ = lxc_container_put(pointer)
+    }
+
+    /// Called after liblxc replaced the handle's configuration (create, load, clear).
+    func configurationReplaced() {
+        diagnosticsAttached.store(false, ordering: .releasing)
+    }
+}

@@ -1,0 +1,136 @@
+import Glibc
+
+// Input checks made before anything reaches liblxc. liblxc itself accepts much of what is
+// refused here (a config value with a newline is written into the config file as a new line).
+
+enum Validate {
+    /// The longest container name: it becomes a directory name under the lxcpath.
+    static let maximumNameLength = Int(NAME_MAX)
+
+    /// A container or snapshot name: not empty, not `.` or `..`, no `/`, no NUL and no
+    /// control characters, at most `NAME_MAX` bytes.
+    static func name(_ name: String, operation: String, what: String = "container name") throws {
+        func refuse(_ why: String) -> LXCError {
+            LXCError.invalid(operation, nil, "\(what) \(quoted(name)) \(why)")
+        }
+        if name.isEmpty { throw LXCError.invalid(operation, nil, "\(what) is empty") }
+        if name == "." || name == ".." { throw refuse("is not allowed: it names a directory, not a container") }
+        if name.utf8.contains(UInt8(ascii: "/")) { throw refuse("contains \"/\"") }
+        if name.utf8.contains(0) { throw refuse("contains a NUL byte") }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw refuse("contains a control character such as a newline")
+        }
+        if name.utf8.count > maximumNameLength {
+            throw refuse("is \(name.utf8.count) bytes long; the longest allowed is \(maximumNameLength)")
+        }
+    }
+
+    /// An lxcpath: absolute, no NUL, no newline.
+    static func lxcpath(_ path: String, operation: String) throws {
+        if path.isEmpty { throw LXCError.invalid(operation, nil, "lxcpath is empty") }
+        if !path.hasPrefix("/") { throw LXCError.invalid(operation, nil, "lxcpath \(quoted(path)) is not an absolute path") }
+        try noBreaks(path, what: "lxcpath", operation: operation, container: nil)
+    }
+
+    /// A path given to liblxc (a config file, say): not empty, no NUL, no newline.
+    static func path(_ path: String, what: String, operation: String, container: String?) throws {
+        if path.isEmpty { throw LXCError.invalid(operation, container, "\(what) is empty") }
+        try noBreaks(path, what: what, operation: operation, container: container)
+    }
+
+    /// A configuration key: not empty, and none of newline, NUL, `=` or white space, which
+    /// would make it something other than one key in the config file.
+    static func configKey(_ key: String, operation: String, container: String?) throws {
+        if key.isEmpty { throw LXCError.invalid(operation, container, "configuration key is empty") }
+        for byte in key.utf8 {
+            switch byte {
+            case 0, UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains a line break or NUL byte")
+            case UInt8(ascii: "="), UInt8(ascii: " "), UInt8(ascii: "\t"):
+                throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains \"=\" or white space")
+            default:
+                continue
+            }
+        }
+    }
+
+    /// A configuration value: no newline, carriage return or NUL. liblxc writes values into
+    /// the config file as they are, so a newline would inject lines of configuration.
+    static func configValue(_ value: String, key: String, operation: String, container: String?) throws {
+        for byte in value.utf8 where byte == 0 || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+            throw LXCError.invalid(
+                operation, container,
+                "the value for \(key) contains a line break or NUL byte, which would add lines to the configuration file")
+        }
+    }
+
+    /// A string that is passed as a C string and must not be cut short by a NUL byte or
+    /// split by a line break.
+    static func noBreaks(_ text: String, what: String, operation: String, container: String?) throws {
+        for byte in text.utf8 where byte == 0 || byte == UInt8(ascii: "\n") {
+            throw LXCError.invalid(operation, container, "\(what) \(quoted(text)) contains a line break or NUL byte")
+        }
+    }
+
+    /// A C string argument (a template argument, say): no NUL byte.
+    static func noNUL(_ text: String, what: String, operation: String, container: String?) throws {
+        if text.utf8.contains(0) {
+            throw LXCError.invalid(operation, container, "\(what) \(quoted(text)) contains a NUL byte")
+        }
+    }
+
+    /// A timeout in whole seconds for liblxc; nil means "wait for ever" (-1).
+    static func timeoutSeconds(_ timeout: Duration?, operation: String, container: String?) throws -> Int32 {
+        guard let timeout else { return -1 }
+        if timeout < .zero {
+            throw LXCError.invalid(operation, container, "timeout \(timeout) is negative")
+        }
+        let (seconds, attoseconds) = timeout.components
+        let rounded = seconds + (attoseconds > 0 ? 1 : 0)
+        return Int32(clamping: rounded)
+    }
+}
+
+/// A string in double quotes with control characters escaped, for messages.
+func quoted(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case "\0": result += "\\0"
+        case "\"": result += "\\\""
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return result + "\""
+}
+
+extension Validate {
+    /// A template: a name from liblxc's template directory (no `/`), or the absolute path of
+    /// an executable script.
+    static func template(_ template: String, operation: String, container: String?) throws {
+        if template.isEmpty { throw LXCError.invalid(operation, container, "template name is empty") }
+        try noBreaks(template, what: "template", operation: operation, container: container)
+        guard template.utf8.contains(UInt8(ascii: "/")) else { return }
+        if !template.hasPrefix("/") {
+            throw LXCError.invalid(operation, container,
+                                   "template \(quoted(template)) contains \"/\" but is not an absolute path; give a template name or the absolute path of a template script")
+        }
+        if !fileExists(template) {
+            throw LXCError(operation: operation, container: container,
+                           message: "there is no template script at \(quoted(template))", code: ENOENT, kind: .notFound)
+        }
+        if access(template, X_OK) != 0 {
+            throw LXCError(operation: operation, container: container,
+                           message: "the template script \(quoted(template)) is not executable", code: EACCES,
+                           kind: .permissionDenied)
+        }
+    }
+}

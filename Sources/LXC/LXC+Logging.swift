@@ -1,0 +1,91 @@
+import CLXC
+import Glibc
+
+extension LXC {
+    /// The priorities of liblxc's log, from most to least verbose.
+    public enum LogLevel: String, Sendable, Hashable, CaseIterable {
+        case trace = "TRACE"
+        case debug = "DEBUG"
+        case info = "INFO"
+        case notice = "NOTICE"
+        case warning = "WARN"
+        case error = "ERROR"
+        case critical = "CRIT"
+        case alert = "ALERT"
+        case fatal = "FATAL"
+    }
+
+    /// Where and how liblxc logs for the whole process; the fields of `struct lxc_log`.
+    public struct LogOptions: Sendable, Hashable {
+        /// The file liblxc appends its log to. With a file, liblxc logs every container's
+        /// messages there and ignores containers' own `lxc.log.file`.
+        public var file: String?
+        /// The lowest priority that is logged.
+        public var level: LogLevel
+        /// A container name to put in each line; nil puts the name of the container each
+        /// call is about.
+        public var name: String?
+        /// With no file: the lxcpath under which liblxc makes `<name>/<name>.log`.
+        public var lxcpath: String?
+        /// The prefix of each line ("lxc" by default).
+        public var prefix: String?
+        /// Whether to keep errors off standard error.
+        public var quiet: Bool
+
+        /// Makes log options; by default errors only, to standard error.
+        public init(file: String? = nil, level: LogLevel = .error, name: String? = nil,
+                    lxcpath: String? = nil, prefix: String? = nil, quiet: Bool = false) {
+            self.file = file
+            self.level = level
+            self.name = name
+            self.lxcpath = lxcpath
+            self.prefix = prefix
+            self.quiet = quiet
+        }
+    }
+
+    /// Sets up liblxc's process-wide log.
+    ///
+    /// liblxc's log is global to the process, and it can be set up once: a second call has
+    /// no effect until ``stopLogging()``. When a file is given, errors that the library
+    /// quotes in ``LXCError`` are read back from it. The corresponding liblxc call is
+    /// `lxc_log_init`.
+    ///
+    /// - Throws: ``LXCError`` when liblxc cannot open the log file.
+    public static func startLogging(_ options: LogOptions) throws {
+        let operation = "startLogging"
+        for (what, value) in [("log file", options.file), ("log name", options.name),
+                              ("lxcpath", options.lxcpath), ("log prefix", options.prefix)] {
+            if let value { try Validate.noBreaks(value, what: what, operation: operation, container: nil) }
+        }
+        let result = withOptionalCString(options.file) { file in
+            withOptionalCString(options.name) { name in
+                withOptionalCString(options.lxcpath) { lxcpath in
+                    withOptionalCString(options.prefix) { prefix in
+                        options.level.rawValue.withCString { level in
+                            var log = lxc_log(name: name, lxcpath: lxcpath, file: file, level: level,
+                                              prefix: prefix, quiet: options.quiet)
+                            return lxc_log_init(&log)
+                        }
+                    }
+                }
+            }
+        }
+        if result != 0 {
+            throw LXCError(operation: operation, container: nil,
+                           message: "liblxc could not set up its log" + (options.file.map { " in \(quoted($0))" } ?? ""),
+                           code: result < 0 ? -result : result)
+        }
+        if let file = options.file, file != "none" {
+            globalLogFile.withLock { $0 = file }
+        }
+    }
+
+    /// Closes liblxc's process-wide log file.
+    ///
+    /// The corresponding liblxc call is `lxc_log_close`.
+    public static func stopLogging() {
+        lxc_log_close()
+        globalLogFile.withLock { $0 = nil }
+    }
+}

@@ -1,0 +1,88 @@
+import Glibc
+
+/// An error thrown by swift-lxc: which operation failed, on which container, and why.
+///
+/// `message` says in words what went wrong. When liblxc logged errors for the failed call,
+/// they are kept in ``log`` and quoted at the end of the message, because liblxc itself
+/// rarely fills in `error_string`: the real reason (a missing root filesystem, a busy
+/// command socket, a template that exited with an error) is in its log.
+///
+/// ```swift
+/// do {
+///     try container.start()
+/// } catch let error as LXCError where error.kind == .wrongState {
+///     print("already running:", error.message)
+/// }
+/// ```
+public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// What kind of failure this is, for code that reacts to some of them.
+    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+        let rawValue: String
+
+        /// The input was refused before it reached liblxc: a bad name, key, value, path or timeout.
+        public static let invalidArgument = Kind(rawValue: "invalid argument")
+        /// The container is not in a state that allows the operation (destroying a running one, say).
+        public static let wrongState = Kind(rawValue: "wrong state")
+        /// The container, template, snapshot or file the operation needs does not exist.
+        public static let notFound = Kind(rawValue: "not found")
+        /// Something with that name exists already.
+        public static let alreadyExists = Kind(rawValue: "already exists")
+        /// The operation did not finish within its timeout.
+        public static let timedOut = Kind(rawValue: "timed out")
+        /// This liblxc or this host cannot do what was asked.
+        public static let unsupported = Kind(rawValue: "unsupported")
+        /// The caller may not do this (not root, no delegated cgroup, no id map).
+        public static let permissionDenied = Kind(rawValue: "permission denied")
+        /// liblxc reported a failure; ``LXCError/message`` and ``LXCError/log`` say what it was.
+        public static let failed = Kind(rawValue: "failed")
+
+        public var description: String { rawValue }
+    }
+
+    /// The operation that failed, named after the Swift method ("start", "setConfigItem", …).
+    public var operation: String
+    /// The name of the container, when the operation was on one.
+    public var container: String?
+    /// What went wrong, in words; ends with liblxc's own error lines when it logged any.
+    public var message: String
+    /// liblxc's `error_num`, or the `errno` of the failed system call, when there is one.
+    public var code: Int32?
+    /// The kind of failure.
+    public var kind: Kind
+    /// The ERROR lines liblxc logged during the failed call, without their timestamps.
+    public var log: [String]
+
+    /// Makes an error; `message` should say what went wrong in words a user can act on.
+    public init(
+        operation: String,
+        container: String? = nil,
+        message: String,
+        code: Int32? = nil,
+        kind: Kind = .failed,
+        log: [String] = []
+    ) {
+        self.operation = operation
+        self.container = container
+        self.message = message
+        self.code = code
+        self.kind = kind
+        self.log = log
+    }
+
+    /// One line: `start of container "web" failed: <message>`.
+    public var description: String {
+        var text = operation
+        if let container { text += " of container \"\(container)\"" }
+        text += " failed: " + message
+        if !log.isEmpty {
+            text += " (liblxc: " + log.joined(separator: "; ") + ")"
+        }
+        return text
+    }
+}
+
+extension LXCError {
+    static func invalid(_ operation: String, _ container: String?, _ message: String) -> LXCError {
+        LXCError(operation: operation, container: container, message: message, code: EINVAL, kind: .invalidArgument)
+    }
+}

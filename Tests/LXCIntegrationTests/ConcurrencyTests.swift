@@ -1,0 +1,88 @@
+import Foundation
+import LXC
+import Testing
+
+@Suite("Many tasks, many containers", .integration, .timeLimit(.minutes(5)))
+struct ConcurrencyTests {
+    @Test func twentyConcurrentAsyncLifecycles() async throws {
+        try await Sandbox.with { sandbox in
+            let containers = try await withThrowingTaskGroup(of: Container.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await sandbox.busybox() }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(containers.count == 20)
+
+            let states = try await withThrowingTaskGroup(of: [ContainerState].self) { group in
+                for container in containers {
+                    group.addTask {
+                        try await container.start()
+                        let running = container.state
+                        try await container.freeze()
+                        let frozen = container.state
+                        try await container.unfreeze()
+                        try await container.stop()
+                        let stopped = container.state
+                        try await container.destroy()
+                        return [running, frozen, stopped]
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(states.count == 20)
+            #expect(states.allSatisfy { $0 == [.running, .frozen, .stopped] })
+            #expect(try Container.names(.all, in: sandbox.lxcpath).isEmpty)
+        }
+    }
+
+    /// More blocking waits than Swift's cooperative pool has threads: if they ran on the
+    /// pool, the freeze below could not run until they timed out, and they would report false.
+    @Test func blockingWaitsDoNotStarveOtherTasks() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await container.start()
+            let waiters = ProcessInfo.processInfo.activeProcessorCount * 4
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<waiters {
+                    group.addTask { try await container.wait(for: .frozen, timeout: .seconds(60)) }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                try await container.freeze()
+                var reached = 0
+                for try await result in group where result { reached += 1 }
+                #expect(reached == waiters)
+            }
+            try await container.unfreeze()
+            try await container.stop()
+        }
+    }
+
+    @Test func manyTasksShareOneContainer() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for _ in 0..<3 {
+                        try await container.start()
+                        try await container.stop()
+                    }
+                }
+                for index in 0..<20 {
+                    group.addTask {
+                        for _ in 0..<50 {
+                            _ = container.state
+                            _ = container.isDefined
+                            #expect(try container.configItem("lxc.uts.name") == container.name)
+                            if index.isMultiple(of: 4) {
+                                try container.setConfigItem("lxc.init.cwd", to: "/tmp")
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(container.state == .stopped)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import LXC
+import Testing
+
+/// A temporary lxcpath of one test, with unique container names, removed with everything in
+/// it when the test ends, whether it passed or not.
+final class Sandbox: Sendable {
+    let lxcpath: String
+
+    private init(lxcpath: String) {
+        self.lxcpath = lxcpath
+    }
+
+    /// Runs `body` with a fresh lxcpath and removes it afterwards, stopping and destroying
+    /// every container in it first.
+    static func with<R>(_ body: (Sandbox) async throws -> R) async throws -> R {
+        let sandbox = try make()
+        defer { sandbox.removeEverything() }
+        return try await body(sandbox)
+    }
+
+    /// The same for a test that uses the blocking forms of the API.
+    static func withBlocking<R>(_ body: (Sandbox) throws -> R) throws -> R {
+        let sandbox = try make()
+        defer { sandbox.removeEverything() }
+        return try body(sandbox)
+    }
+
+    private static func make() throws -> Sandbox {
+        try Integration.requireAvailable()
+        var template = Array("/tmp/swift-lxc-test.XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            mkdtemp(buffer.baseAddress!).map { String(cString: $0) }
+        }
+        guard let made else {
+            throw IntegrationUnavailable(reason: "cannot make a temporary directory: \(String(cString: strerror(errno)))")
+        }
+        return Sandbox(lxcpath: made)
+    }
+
+    /// A name no other test uses.
+    func uniqueName(_ stem: String = "t") -> String {
+        "\(stem)-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    /// A handle for a container in this sandbox (not created).
+    func container(_ name: String? = nil) throws -> Container {
+        try Container(name: name ?? uniqueName(), lxcpath: lxcpath)
+    }
+
+    /// Creates a busybox container that can start here: no network device (there is no
+    /// lxcbr0) and no AppArmor profile.
+    func busybox(_ name: String? = nil) throws -> Container {
+        let container = try container(name)
+        try container.create(template: "busybox", options: .quiet)
+        try makeStartable(container)
+        return container
+    }
+
+    /// The same through the async form of `create`.
+    func busybox(_ name: String? = nil) async throws -> Container {
+        let container = try container(name)
+        try await container.create(template: "busybox", options: .quiet)
+        try makeStartable(container)
+        return container
+    }
+
+    private func makeStartable(_ container: Container) throws {
+        try container.setConfigItem("lxc.net.0.type", to: "empty")
+        try container.setConfigItem("lxc.apparmor.profile", to: "unconfined")
+        try container.saveConfig()
+    }
+
+    /// Stops and destroys every container in the lxcpath, then removes the directory.
+    func removeEverything() {
+        let names = (try? Container.names(.all, in: lxcpath)) ?? []
+        for name in names {
+            guard let container = try? Container(name: name, lxcpath: lxcpath) else { continue }
+            if container.state == .frozen { try? container.unfreeze() }
+            if container.state != .stopped { try? container.stop() }
+            if container.isDefined { try? container.destroy(includingSnapshots: true) }
+        }
+        try? FileManager.default.removeItem(atPath: lxcpath)
+    }
+}

@@ -28,6 +28,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "quickstart",
+            dependencies: ["LXC"],
+            path: "Examples/QuickStart"
+        ),
         .testTarget(
             name: "LXCTests",
             dependencies: ["LXC"]

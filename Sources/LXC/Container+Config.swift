@@ -184,3 +184,31 @@ extension Container {
                  code: EINVAL, kind: .invalidArgument)
     }
 }
+
+// MARK: liblxc's names
+
+extension Container {
+    @available(*, unavailable, renamed: "configItem(_:)")
+    public func get_config_item(_ key: String) throws -> String? { try configItem(key) }
+
+    @available(*, unavailable, renamed: "setConfigItem(_:to:)")
+    public func set_config_item(_ key: String, _ value: String) throws { try setConfigItem(key, to: value) }
+
+    @available(*, unavailable, renamed: "clearConfigItem(_:)")
+    public func clear_config_item(_ key: String) throws { try clearConfigItem(key) }
+
+    @available(*, unavailable, renamed: "configKeys(prefix:)")
+    public func get_keys(_ prefix: String) throws -> [String] { try configKeys(prefix: prefix) }
+
+    @available(*, unavailable, renamed: "runningConfigItem(_:)")
+    public func get_running_config_item(_ key: String) throws -> String? { try runningConfigItem(key) }
+
+    @available(*, unavailable, renamed: "loadConfig(from:)")
+    public func load_config(_ path: String?) throws { try loadConfig(from: path) }
+
+    @available(*, unavailable, renamed: "saveConfig(to:)")
+    public func save_config(_ path: String?) throws { try saveConfig(to: path) }
+
+    @available(*, unavailable, renamed: "clearConfig()")
+    public func clear_config() { clearConfig() }
+}

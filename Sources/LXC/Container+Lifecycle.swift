@@ -460,3 +460,19 @@ extension Container {
         try await BlockingExecutor.shared.run(body)
     }
 }
+
+// MARK: liblxc's names
+
+extension Container {
+    @available(*, unavailable, renamed: "reboot(timeout:)")
+    public func reboot2(_ timeout: Duration) throws { try reboot(timeout: timeout) }
+
+    @available(*, unavailable, renamed: "destroy(includingSnapshots:)")
+    public func destroy_with_snapshots() throws { try destroy(includingSnapshots: true) }
+
+    @available(*, unavailable, renamed: "start(useInit:arguments:)")
+    public func startl(_ useInit: Bool, _ arguments: String...) throws { try start(useInit: useInit, arguments: arguments) }
+
+    @available(*, unavailable, renamed: "create(template:backingStore:options:arguments:)")
+    public func createl(_ template: String, _ arguments: String...) throws { try create(template: template, arguments: arguments) }
+}

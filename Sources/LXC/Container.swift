@@ -212,3 +212,34 @@ public final class Container: Sendable, CustomStringConvertible {
         replaceLXCPath(path)
     }
 }
+
+// MARK: liblxc's names
+
+extension Container {
+    @available(*, unavailable, renamed: "isDefined")
+    public func is_defined() -> Bool { isDefined }
+
+    @available(*, unavailable, renamed: "isRunning")
+    public func is_running() -> Bool { isRunning }
+
+    @available(*, unavailable, renamed: "initPID")
+    public func init_pid() -> pid_t? { initPID }
+
+    @available(*, unavailable, renamed: "configFileName")
+    public func config_file_name() -> String? { configFileName }
+
+    @available(*, unavailable, renamed: "mayControl")
+    public func may_control() -> Bool { mayControl }
+
+    @available(*, unavailable, renamed: "setDaemonizes(_:)")
+    public func want_daemonize(_ state: Bool) throws { try setDaemonizes(state) }
+
+    @available(*, unavailable, renamed: "setClosesAllFileDescriptors(_:)")
+    public func want_close_all_fds(_ state: Bool) throws { try setClosesAllFileDescriptors(state) }
+
+    @available(*, unavailable, renamed: "lxcpath")
+    public func get_config_path() -> String { lxcpath }
+
+    @available(*, unavailable, renamed: "setLXCPath(_:)")
+    public func set_config_path(_ path: String) throws { try setLXCPath(path) }
+}

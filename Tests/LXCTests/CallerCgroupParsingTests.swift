@@ -1,0 +1,44 @@
+@testable import LXC
+import Testing
+
+@Suite("Finding the caller's cgroups")
+struct CallerCgroupParsingTests {
+    let mountinfo = """
+    31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+    32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
+    35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+    40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+    41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+    42 31 0:39 /sub /mnt/odd\\040dir rw,relatime - cgroup cgroup rw,pids
+    """
+
+    @Test func parsesProcSelfCgroup() {
+        let memberships = CallerCgroups.parseProcCgroup("""
+        4:memory:/process_api/31a5
+        2:cpu,cpuacct:/
+        1:name=systemd:/user.slice
+        0::/lxc.monitor.web
+        """)
+        #expect(memberships == [
+            CgroupMembership(controllers: "memory", path: "/process_api/31a5"),
+            CgroupMembership(controllers: "cpu,cpuacct", path: "/"),
+            CgroupMembership(controllers: "name=systemd", path: "/user.slice"),
+            CgroupMembership(controllers: "", path: "/lxc.monitor.web"),
+        ])
+    }
+
+    @Test func mapsMembershipsToDirectories() {
+        let mounts = CallerCgroups.mountPoints(mountinfo: mountinfo)
+        func directory(_ controllers: String, _ path: String) -> String? {
+            CallerCgroups.directory(of: CgroupMembership(controllers: controllers, path: path), in: mounts)
+        }
+        #expect(directory("memory", "/process_api/31a5") == "/sys/fs/cgroup/memory/process_api/31a5")
+        #expect(directory("cpuacct,cpu", "/") == "/sys/fs/cgroup/cpu,cpuacct")
+        #expect(directory("name=systemd", "/user.slice") == "/sys/fs/cgroup/systemd/user.slice")
+        #expect(directory("", "/lxc.monitor.web") == "/sys/fs/cgroup/unified/lxc.monitor.web")
+        // A mount of a subtree, at a path with a blank in it.
+        #expect(directory("pids", "/sub/x") == "/mnt/odd dir/x")
+        #expect(directory("pids", "/elsewhere") == nil)
+        #expect(directory("blkio", "/") == nil)
+    }
+}

@@ -1,0 +1,99 @@
+@testable import LXC
+import Glibc
+import Testing
+
+@Suite("Input is checked before it reaches liblxc")
+struct ValidationTests {
+    @Test("Bad container names are refused by Container(name:)", arguments: [
+        ("", "empty"),
+        (".", "not allowed"),
+        ("..", "not allowed"),
+        ("a/b", "\"/\""),
+        ("/abs", "\"/\""),
+        ("nul\u{0}byte", "NUL"),
+        ("new\nline", "control character"),
+        ("tab\there", "control character"),
+        (String(repeating: "x", count: 256), "256 bytes"),
+    ])
+    func badNames(name: String, reason: String) throws {
+        let error = #expect(throws: LXCError.self) { try Container(name: name, lxcpath: "/tmp") }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.operation == "init")
+        #expect(error?.message.contains(reason) == true, "\(error?.message ?? "")")
+    }
+
+    @Test("Good names pass", arguments: ["web", "web-1", "a.b", "with space", "ünïcode", String(repeating: "x", count: 255)])
+    func goodNames(name: String) throws {
+        try Validate.name(name, operation: "init")
+    }
+
+    @Test("Relative or empty lxcpaths are refused", arguments: ["", "relative/path", "./here"])
+    func badLXCPaths(path: String) throws {
+        let error = #expect(throws: LXCError.self) { try Container(name: "web", lxcpath: path) }
+        #expect(error?.kind == .invalidArgument)
+    }
+
+    @Test("Config keys with line breaks, NUL, = or blanks are refused", arguments: [
+        "", "lxc.uts.name\n", "lxc.uts\0.name", "lxc.uts.name = x", "lxc.uts.name=x", "lxc uts",
+    ])
+    func badKeys(key: String) throws {
+        #expect(throws: LXCError.self) { try Validate.configKey(key, operation: "setConfigItem", container: "c") }
+    }
+
+    @Test("Config values that would inject lines are refused", arguments: [
+        "x\nlxc.mount.entry = /etc etc none bind 0 0", "x\r", "nul\u{0}",
+    ])
+    func badValues(value: String) throws {
+        let error = #expect(throws: LXCError.self) {
+            try Validate.configValue(value, key: "lxc.uts.name", operation: "setConfigItem", container: "c")
+        }
+        #expect(error?.message.contains("lxc.uts.name") == true)
+    }
+
+    @Test func ordinaryValuesPass() throws {
+        for value in ["", "web", "dir:/var/lib/lxc/web/rootfs", "proc proc proc nodev,noexec,nosuid 0 0", "ü = é"] {
+            try Validate.configValue(value, key: "k", operation: "set", container: nil)
+        }
+    }
+
+    @Test func timeoutsAreWholeSecondsRoundedUp() throws {
+        #expect(try Validate.timeoutSeconds(nil, operation: "wait", container: nil) == -1)
+        #expect(try Validate.timeoutSeconds(.zero, operation: "wait", container: nil) == 0)
+        #expect(try Validate.timeoutSeconds(.seconds(5), operation: "wait", container: nil) == 5)
+        #expect(try Validate.timeoutSeconds(.milliseconds(1500), operation: "wait", container: nil) == 2)
+        #expect(try Validate.timeoutSeconds(.seconds(Int64.max), operation: "wait", container: nil) == Int32.max)
+        let error = #expect(throws: LXCError.self) {
+            try Validate.timeoutSeconds(.seconds(-1), operation: "wait", container: "c")
+        }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("negative") == true)
+    }
+
+    @Test func templatesWithSlashesMustBeAbsolutePaths() throws {
+        try Validate.template("busybox", operation: "create", container: nil)
+        #expect(throws: LXCError.self) { try Validate.template("", operation: "create", container: nil) }
+        let relative = #expect(throws: LXCError.self) { try Validate.template("../x", operation: "create", container: nil) }
+        #expect(relative?.kind == .invalidArgument)
+        let missing = #expect(throws: LXCError.self) { try Validate.template("/no/such/template", operation: "create", container: nil) }
+        #expect(missing?.kind == .notFound)
+        var path = Array("/tmp/swift-lxc-template.XXXXXX".utf8CString)
+        let fd = path.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            return mkstemp(base)
+        }
+        #expect(fd >= 0)
+        let file = String(cString: path)
+        defer { close(fd); unlink(file) }
+        fchmod(fd, 0o644)
+        let notExecutable = #expect(throws: LXCError.self) { try Validate.template(file, operation: "create", container: nil) }
+        #expect(notExecutable?.kind == .permissionDenied)
+        fchmod(fd, 0o755)
+        try Validate.template(file, operation: "create", container: nil)
+    }
+
+    @Test func quotingEscapesControlCharacters() {
+        #expect(quoted("a\nb") == "\"a\\nb\"")
+        #expect(quoted("say \"hi\"") == "\"say \\\"hi\\\"\"")
+        #expect(quoted("bell\u{7}") == "\"bell\\u{7}\"")
+    }
+}

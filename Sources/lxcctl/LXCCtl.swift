@@ -2,22 +2,28 @@ import ArgumentParser
 import LXC
 
 @main
-struct LXCCtl: ParsableCommand {
+struct LXCCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lxcctl",
         abstract: "Create, run, inspect and manage Linux containers through liblxc.",
-        version: "swift-lxc 0.1.0",
-        subcommands: [Version.self]
-    )
-}
+        discussion: """
+            Each subcommand is one call into the swift-lxc library. Containers live in an lxcpath: \
+            liblxc's default (/var/lib/lxc for root) unless --lxcpath says otherwise.
 
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Print the versions of lxcctl and liblxc.",
-        discussion: "Example:\n  lxcctl version"
+            Examples:
+              lxcctl create web --template busybox
+              lxcctl config set web lxc.net.0.type empty
+              lxcctl start web
+              lxcctl ls --format json
+              lxcctl stop web --timeout 10
+              lxcctl destroy web
+            """,
+        version: "lxcctl 0.1.0",
+        subcommands: [
+            Version.self, List.self, Create.self, Destroy.self, Rename.self,
+            Start.self, Stop.self, Freeze.self, Unfreeze.self, Wait.self, Config.self,
+        ]
     )
 
-    func run() throws {
-        print("lxcctl 0.1.0, liblxc \(LXC.version)")
-    }
+    @OptionGroup var global: GlobalOptions
 }

@@ -1,0 +1,193 @@
+import ArgumentParser
+import LXC
+
+struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a container from a template.",
+        discussion: """
+            Examples:
+              lxcctl create web --template busybox
+              lxcctl create deb --template download -- --dist debian --release bookworm --arch amd64
+            """
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The new container's name.") var name: String
+    @Option(name: [.short, .long], help: "A template name (busybox, download, …) or the absolute path of a template script.")
+    var template: String
+    @Option(name: [.customShort("B"), .long], help: "Where to keep the root filesystem: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", ")).")
+    var backingStore: String = "dir"
+    @Flag(name: [.short, .long], help: "Silence the template.") var quiet = false
+    @Argument(parsing: .postTerminator, help: "Arguments for the template, after --.") var templateArguments: [String] = []
+
+    func validate() throws {
+        if BackingStore(liblxcName: backingStore) == nil {
+            throw ValidationError("unknown backing store \"\(backingStore)\"; one of: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let container = try global.container(name)
+        let store = BackingStore(liblxcName: backingStore) ?? .directory
+        try await container.create(template: template, backingStore: store,
+                                   options: quiet ? .quiet : [], arguments: templateArguments)
+    }
+}
+
+struct Destroy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Destroy a stopped container: its root filesystem, configuration and directory.",
+        discussion: "Examples:\n  lxcctl destroy web\n  lxcctl destroy web --snapshots"
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+    @Flag(name: [.short, .long], help: "Also destroy the container's snapshots.") var snapshots = false
+
+    func run() async throws {
+        try await global.existingContainer(name).destroy(includingSnapshots: snapshots)
+    }
+}
+
+struct Rename: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rename a stopped container.",
+        discussion: "Example:\n  lxcctl rename web web-old"
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+    @Argument(help: "Its new name.") var newName: String
+
+    func run() async throws {
+        try await global.existingContainer(name).rename(to: newName)
+    }
+}
+
+struct Start: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a container and wait until it runs.",
+        discussion: """
+            Examples:
+              lxcctl start web
+              lxcctl start app --use-init -- /usr/bin/my-server --port 80
+            """
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+    @Flag(help: "Run lxc-init as the first process, running the command after --.") var useInit = false
+    @Argument(parsing: .postTerminator, help: "The init command, after --.") var initArguments: [String] = []
+
+    func run() async throws {
+        try await global.existingContainer(name).start(useInit: useInit, arguments: initArguments)
+    }
+}
+
+struct Stop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop a container: a clean shutdown, killed if it has not stopped in time.",
+        discussion: """
+            Without --kill, the container's init is asked to shut down and given --timeout seconds; \
+            a container still running then is killed, as lxc-stop does.
+
+            Examples:
+              lxcctl stop web
+              lxcctl stop web --timeout 10
+              lxcctl stop web --kill
+            """
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+    @Flag(name: [.short, .long], help: "Kill the container's processes at once.") var kill = false
+    @Option(name: [.short, .long], help: "Seconds to wait for a clean shutdown.") var timeout: Int = 60
+
+    func validate() throws {
+        if timeout < 0 { throw ValidationError("--timeout must not be negative") }
+    }
+
+    func run() async throws {
+        let container = try global.existingContainer(name)
+        if kill {
+            try await container.stop()
+            return
+        }
+        do {
+            try await container.shutdown(timeout: .seconds(timeout))
+        } catch let error as LXCError where error.kind == .timedOut {
+            try await container.stop()
+        }
+    }
+}
+
+struct Freeze: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Freeze every process of a running container.",
+        discussion: "Example:\n  lxcctl freeze web"
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+
+    func run() async throws {
+        try await global.existingContainer(name).freeze()
+    }
+}
+
+struct Unfreeze: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Thaw a frozen container.",
+        discussion: "Example:\n  lxcctl unfreeze web"
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+
+    func run() async throws {
+        try await global.existingContainer(name).unfreeze()
+    }
+}
+
+struct Wait: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Wait until a container is in a state; exit 1 if the timeout runs out first.",
+        discussion: """
+            States: \(ContainerState.known.map(\.liblxcName).joined(separator: ", ")) (any case).
+
+            Examples:
+              lxcctl wait web RUNNING --timeout 30
+              lxcctl wait web stopped
+            """
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+    @Argument(help: "The state to wait for.") var state: String
+    @Option(name: [.short, .long], help: "Seconds to wait (default: for as long as it takes).") var timeout: Int?
+
+    func validate() throws {
+        if case .other = ContainerState(liblxcName: state) {
+            throw ValidationError("unknown state \"\(state)\"; one of: \(ContainerState.known.map(\.liblxcName).joined(separator: ", "))")
+        }
+        if let timeout, timeout < 0 { throw ValidationError("--timeout must not be negative") }
+    }
+
+    func run() async throws {
+        let target = ContainerState(liblxcName: state)
+        let container = try global.existingContainer(name)
+        if try await !container.wait(for: target, timeout: seconds(timeout)) {
+            throw LXCError(operation: "wait", container: name,
+                           message: "the container did not reach \(target) within \(timeout ?? 0) seconds; it is \(container.state)",
+                           kind: .timedOut)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Runs the built `lxcctl` binary as a subprocess.
+enum LXCCtlRunner {
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// The `lxcctl` next to the test binary (`swift build --build-tests` builds both).
+    static let binary: String? = {
+        var candidates: [String] = []
+        if let first = CommandLine.arguments.first {
+            var directory = URL(fileURLWithPath: first).deletingLastPathComponent()
+            // The test bundle may be a directory (`*.xctest`) inside the products directory.
+            for _ in 0..<4 {
+                candidates.append(directory.appendingPathComponent("lxcctl").path)
+                directory.deleteLastPathComponent()
+            }
+        }
+        candidates.append(FileManager.default.currentDirectoryPath + "/.build/debug/lxcctl")
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+        let path = try #require(binary, "lxcctl was not built next to the tests (run `swift build --build-tests`)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        // Output goes to files, so a chatty command can never block on a full pipe.
+        let directory = FileManager.default.temporaryDirectory
+        let outURL = directory.appendingPathComponent("lxcctl-out-\(UUID().uuidString)")
+        let errURL = directory.appendingPathComponent("lxcctl-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
+        return Result(status: process.terminationStatus,
+                      standardOutput: String(decoding: outData, as: UTF8.self),
+                      standardError: String(decoding: errData, as: UTF8.self))
+    }
+}

@@ -33,6 +33,17 @@ let package = Package(
             dependencies: ["LXC"],
             path: "Examples/QuickStart"
         ),
+        // The benchmark: the same scenarios through the library and through liblxc from C.
+        .target(
+            name: "CLXCBench",
+            dependencies: ["CLXC"],
+            path: "Benchmarks/CLXCBench"
+        ),
+        .executableTarget(
+            name: "lxc-bench",
+            dependencies: ["LXC", "CLXCBench"],
+            path: "Benchmarks/LXCBench"
+        ),
         .testTarget(
             name: "LXCTests",
             dependencies: ["LXC"]

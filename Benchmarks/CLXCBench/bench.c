@@ -1,0 +1,127 @@
+#include "clxcbench.h"
+
+#include <errno.h>
+#include <lxc/lxccontainer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t cbench_handle(const char *name, const char *lxcpath, int iterations) {
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        struct lxc_container *c = lxc_container_new(name, lxcpath);
+        if (!c) return -1;
+        volatile bool defined = c->is_defined(c);
+        volatile const char *state = c->state(c);
+        (void)defined; (void)state;
+        lxc_container_put(c);
+    }
+    return now_ns() - start;
+}
+
+int64_t cbench_config_get(const char *name, const char *lxcpath, const char *key, int iterations) {
+    struct lxc_container *c = lxc_container_new(name, lxcpath);
+    if (!c) return -1;
+    char buffer[512];
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        int length = c->get_config_item(c, key, buffer, sizeof(buffer));
+        if (length < 0) { lxc_container_put(c); return -1; }
+    }
+    int64_t elapsed = now_ns() - start;
+    lxc_container_put(c);
+    return elapsed;
+}
+
+int64_t cbench_list_all(const char *lxcpath, int iterations, int *count) {
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        char **names = NULL;
+        struct lxc_container **containers = NULL;
+        int n = list_all_containers(lxcpath, &names, &containers);
+        if (n < 0) return -1;
+        for (int j = 0; j < n; j++) {
+            free(names[j]);
+            lxc_container_put(containers[j]);
+        }
+        free(names);
+        free(containers);
+        *count = n;
+    }
+    return now_ns() - start;
+}
+
+int64_t cbench_lifecycle(const char *name, const char *lxcpath, int iterations) {
+    struct lxc_container *c = lxc_container_new(name, lxcpath);
+    if (!c) return -1;
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        if (!c->start(c, 0, NULL) || !c->wait(c, "RUNNING", 10) ||
+            !c->stop(c) || !c->wait(c, "STOPPED", 10)) {
+            lxc_container_put(c);
+            return -1;
+        }
+    }
+    int64_t elapsed = now_ns() - start;
+    lxc_container_put(c);
+    return elapsed;
+}
+
+int64_t cbench_create_destroy(const char *name, const char *lxcpath, int iterations) {
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        struct lxc_container *c = lxc_container_new(name, lxcpath);
+        if (!c) return -1;
+        bool ok = c->create(c, "busybox", NULL, NULL, LXC_CREATE_QUIET, NULL) &&
+                  c->set_config_item(c, "lxc.net.0.type", "empty") &&
+                  c->destroy(c);
+        lxc_container_put(c);
+        if (!ok) return -1;
+    }
+    return now_ns() - start;
+}
+
+int64_t cbench_attach_run(const char *name, const char *lxcpath, const char *const argv[], int iterations) {
+    struct lxc_container *c = lxc_container_new(name, lxcpath);
+    if (!c) return -1;
+    lxc_attach_options_t options = LXC_ATTACH_OPTIONS_DEFAULT;
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        int status = c->attach_run_wait(c, &options, argv[0], argv);
+        if (status != 0) { lxc_container_put(c); return -1; }
+    }
+    int64_t elapsed = now_ns() - start;
+    lxc_container_put(c);
+    return elapsed;
+}
+
+int64_t cbench_isolated(int kind, const char *name, const char *lxcpath, int iterations) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        close(fds[0]);
+        int64_t result = kind == 0 ? cbench_lifecycle(name, lxcpath, iterations)
+                                   : cbench_create_destroy(name, lxcpath, iterations);
+        ssize_t written = write(fds[1], &result, sizeof(result));
+        _exit(written == sizeof(result) ? 0 : 1);
+    }
+    close(fds[1]);
+    int64_t result = -1;
+    ssize_t got = read(fds[0], &result, sizeof(result));
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (got != sizeof(result) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+    return result;
+}

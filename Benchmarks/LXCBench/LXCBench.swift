@@ -1,0 +1,131 @@
+import CLXCBench
+import Glibc
+import LXC
+
+/// The swift-lxc benchmark: each scenario through the library and through liblxc from C
+/// (Benchmarks/CLXCBench), interleaved in rounds on the same containers, with the median
+/// per-operation time of each and their ratio. Run in release mode, as root:
+///
+///     swift run -c release lxc-bench [--rounds N] [--only a,b,c]
+@main
+struct LXCBench {
+    struct Options {
+        var rounds = 3
+        var only: Set<String>? = nil
+    }
+
+    static func parseOptions() throws -> Options {
+        var options = Options()
+        var arguments = CommandLine.arguments.dropFirst()
+        while let argument = arguments.popFirst() {
+            switch argument {
+            case "--rounds":
+                guard let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 else {
+                    throw BenchError("--rounds takes a positive number")
+                }
+                options.rounds = value
+            case "--only":
+                guard let value = arguments.popFirst() else { throw BenchError("--only takes a list of scenarios") }
+                options.only = Set(value.split(separator: ",").map(String.init))
+            case "--help", "-h":
+                print("usage: lxc-bench [--rounds N] [--only scenario,scenario,...]")
+                exit(0)
+            default:
+                throw BenchError("unknown argument \(argument)")
+            }
+        }
+        return options
+    }
+
+    static func main() async {
+        do {
+            let options = try parseOptions()
+            if geteuid() != 0 { throw BenchError("run the benchmark as root: it creates and starts containers") }
+            try await run(options)
+        } catch {
+            let message = Array("lxc-bench: \(error)\n".utf8)
+            _ = write(2, message, message.count)
+            exit(1)
+        }
+    }
+
+    static func run(_ options: Options) async throws {
+        print("# swift-lxc benchmark, liblxc \(LXC.version), \(options.rounds) rounds, medians; ratio = Swift / C")
+        let lxcpath = try BenchLXCPath()
+        defer {
+            removeMonitorCgroups(prefix: "bench-")
+            lxcpath.remove()
+        }
+        func wanted(_ name: String) -> Bool { options.only?.contains(name) ?? true }
+
+        let base = try makeBusybox("bench-base", in: lxcpath.path)
+        defer { try? base.destroy() }
+        let rootfs = try base.configItem("lxc.rootfs.path").map { String($0.trimmingPrefix("dir:")) } ?? "/"
+
+        var scenarios: [Scenario] = []
+        scenarios.append(Scenario(name: "handle", iterations: 2000,
+            c: { cbench_handle("bench-base", lxcpath.path, Int32($0)) },
+            swift: { n in
+                try measure(n) {
+                    let container = try Container(name: "bench-base", lxcpath: lxcpath.path)
+                    _ = container.isDefined
+                    _ = container.state
+                }
+            }))
+        scenarios.append(Scenario(name: "config_get", iterations: 200_000,
+            c: { cbench_config_get("bench-base", lxcpath.path, "lxc.uts.name", Int32($0)) },
+            swift: { n in
+                let container = try Container(name: "bench-base", lxcpath: lxcpath.path)
+                return try measure(n) { _ = try container.configItem("lxc.uts.name") }
+            }))
+        for (count, iterations) in [(50, 200), (200, 50), (1000, 5)] where wanted("list_all") || wanted("list_all_\(count)") {
+            let directory = try lxcpath.defineMany(count, in: "list\(count)", rootfs: rootfs)
+            scenarios.append(Scenario(name: count == 200 ? "list_all" : "list_all_\(count)", iterations: iterations,
+                c: { n in
+                    var listed: Int32 = 0
+                    let elapsed = cbench_list_all(directory, Int32(n), &listed)
+                    return listed == Int32(count) ? elapsed : -1
+                },
+                swift: { n in
+                    try measure(n) {
+                        let listed = try Container.list(.all, in: directory)
+                        if listed.count != count { throw BenchError("listed \(listed.count) of \(count)") }
+                    }
+                }))
+        }
+        if wanted("lifecycle") {
+            let swiftContainer = try makeBusybox("bench-life-s", in: lxcpath.path)
+            _ = try makeBusybox("bench-life-c", in: lxcpath.path)
+            scenarios.append(Scenario(name: "lifecycle", iterations: 20,
+                c: { cbench_isolated(0, "bench-life-c", lxcpath.path, Int32($0)) },
+                swift: { n in
+                    try measure(n) {
+                        try swiftContainer.start()
+                        _ = try swiftContainer.wait(for: .running, timeout: .seconds(10))
+                        try swiftContainer.stop()
+                        _ = try swiftContainer.wait(for: .stopped, timeout: .seconds(10))
+                    }
+                }))
+        }
+        scenarios.append(Scenario(name: "create_destroy", iterations: 2,
+            c: { cbench_isolated(1, "bench-cd-c", lxcpath.path, Int32($0)) },
+            swift: { n in
+                try measure(n) {
+                    let container = try Container(name: "bench-cd-s", lxcpath: lxcpath.path)
+                    try container.create(template: "busybox", options: .quiet)
+                    try container.setConfigItem("lxc.net.0.type", to: "empty")
+                    try container.destroy()
+                }
+            }))
+
+        for scenario in scenarios where wanted(scenario.name) {
+            let result = try scenario.run(rounds: options.rounds)
+            print(result.line)
+        }
+
+        if wanted("rss_flat") { try rssFlat(lxcpath: lxcpath.path) }
+        if wanted("start_stop_cycles") { try startStopCycles(lxcpath: lxcpath.path) }
+        if wanted("concurrent_lifecycles") { try await concurrentLifecycles(lxcpath: lxcpath.path) }
+        print("peak_rss_kib=\(peakRSSKiB())")
+    }
+}

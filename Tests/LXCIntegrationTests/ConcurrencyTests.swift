@@ -86,3 +86,25 @@ struct ConcurrencyTests {
         }
     }
 }
+
+@Suite("Deadlines on real containers", .integration, .timeLimit(.minutes(2)))
+struct RealDeadlineTests {
+    @Test func aWaitThatWouldBlockForEverEndsAtTheDeadline() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await container.start()
+            let error = await #expect(throws: LXCError.self) {
+                try await LXC.withTimeout(.seconds(1)) {
+                    _ = try await container.wait(for: .frozen, timeout: nil)
+                }
+            }
+            #expect(error?.kind == .timedOut)
+            #expect(error?.operation == "wait")
+            // The state can still be read and changed while liblxc's wait goes on.
+            #expect(container.state == .running)
+            try await container.freeze()
+            try await container.unfreeze()
+            try await container.stop()
+        }
+    }
+}

@@ -1,6 +1,5 @@
 import CLXC
 import Glibc
-import Synchronization
 
 /// A Linux container, as liblxc knows it: a name in an lxcpath, with a configuration file
 /// and (once created) a root filesystem.
@@ -29,7 +28,7 @@ public final class Container: Sendable, CustomStringConvertible {
         var lxcpath: String
     }
 
-    private let identity: Mutex<Identity>
+    private let identity: Locked<Identity>
 
     /// Makes a handle for the container `name` in `lxcpath` (liblxc's global `lxc.lxcpath`
     /// when nil), loading its configuration when it exists.
@@ -45,7 +44,7 @@ public final class Container: Sendable, CustomStringConvertible {
         if let lxcpath { try Validate.lxcpath(lxcpath, operation: "init") }
         let handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: "init")
         let path = handle.pointer.pointee.config_path.map { String(cString: $0) } ?? lxcpath ?? LXC.defaultLXCPath
-        identity = Mutex(Identity(handle: handle, name: name, lxcpath: path))
+        identity = Locked(Identity(handle: handle, name: name, lxcpath: path))
     }
 
     /// Wraps a handle that liblxc made (for the list functions).
@@ -53,7 +52,7 @@ public final class Container: Sendable, CustomStringConvertible {
         let pointer = handle.pointer
         let name = pointer.pointee.name.map { String(cString: $0) } ?? ""
         let path = pointer.pointee.config_path.map { String(cString: $0) } ?? ""
-        identity = Mutex(Identity(handle: handle, name: name, lxcpath: path))
+        identity = Locked(Identity(handle: handle, name: name, lxcpath: path))
     }
 
     static func newHandle(name: String, lxcpath: String?, operation: String) throws -> Handle {

@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 // A daemonized `start()` moves the calling process into the new `lxc.monitor.<name>` cgroup of
 // every hierarchy and leaves it there. A long-lived program then sits in the monitor cgroup
@@ -8,7 +7,7 @@ import Synchronization
 // the cgroups the process is in and writes the process back into them afterwards.
 
 /// The cgroups a process is in, one per hierarchy, with the directory of each.
-struct CgroupMembership: Equatable {
+struct CgroupMembership: Equatable, Sendable {
     /// The controllers of the hierarchy as `/proc/self/cgroup` names them ("cpu,cpuacct",
     /// "name=systemd"); empty for the cgroup2 hierarchy.
     var controllers: String
@@ -120,7 +119,12 @@ enum CallerCgroups {
     }
 
     /// Starts in flight, and the memberships the process had before the first of them.
-    private static let starts = Mutex<(count: Int, home: [CgroupMembership])>((0, []))
+    struct StartsInFlight: Sendable {
+        var count = 0
+        var home: [CgroupMembership] = []
+    }
+
+    private static let starts = Locked<StartsInFlight>(StartsInFlight())
 
     /// Runs a start and puts the process back into the cgroups it was in before; after a
     /// failed start, also removes the monitor cgroups liblxc could not.

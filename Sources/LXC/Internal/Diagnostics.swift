@@ -1,6 +1,5 @@
 import CLXC
 import Glibc
-import Synchronization
 
 // Reading back what liblxc logged for one failed call.
 //
@@ -81,7 +80,7 @@ final class SharedDiagnosticLog: Sendable {
     /// `/proc/self/fd/N`, the name by which liblxc opens the memory file.
     let path: String
     /// Calls in flight, so that the file is emptied only when nobody is reading it.
-    private let inFlight = Mutex<Int>(0)
+    private let inFlight = Locked<Int>(0)
     /// The file is emptied when it grows past this size and no call is in flight.
     private let limit: off_t = 1 << 20
 
@@ -112,7 +111,7 @@ final class SharedDiagnosticLog: Sendable {
 }
 
 /// The log file named by `lxc_log_init`, when a program routed liblxc's log to one.
-let globalLogFile = Mutex<String?>(nil)
+let globalLogFile = Locked<String?>(nil)
 
 extension Handle {
     /// Makes sure liblxc logs this handle's errors somewhere we can read, and marks the

@@ -36,7 +36,7 @@ private final class OneShot<T: Sendable>: Sendable {
         var countedAbandoned = false
     }
 
-    private let state = Mutex<State>(State())
+    private let state = Locked<State>(State())
 
     /// Installs the continuation before the job is submitted; false when the caller gave up
     /// already, with the error to resume with.

@@ -5,11 +5,13 @@ let package = Package(
     name: "swift-lxc",
     products: [
         .library(name: "LXC", targets: ["LXC"]),
+        .library(name: "LXCLogging", targets: ["LXCLogging"]),
         .executable(name: "lxcctl", targets: ["lxcctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // liblxc's public headers, found with pkg-config (Debian: lxc-dev).
@@ -21,6 +23,11 @@ let package = Package(
         .target(
             name: "LXC",
             dependencies: ["CLXC"]
+        ),
+        // liblxc's log, forwarded to a swift-log Logger; apart, so the core needs no dependency.
+        .target(
+            name: "LXCLogging",
+            dependencies: ["LXC", "CLXC", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "lxcctl",
@@ -47,11 +54,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LXCTests",
-            dependencies: ["LXC"]
+            dependencies: ["LXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "LXCIntegrationTests",
-            dependencies: ["LXC"]
+            dependencies: ["LXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

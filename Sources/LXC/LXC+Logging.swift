@@ -83,9 +83,22 @@ extension LXC {
 
     /// Closes liblxc's process-wide log file.
     ///
-    /// The corresponding liblxc call is `lxc_log_close`.
+    /// Once a program has given liblxc a log file, liblxc ignores containers' own log files
+    /// for the rest of the process, even after `lxc_log_close`. So that failed calls can still
+    /// quote liblxc's reasons, the library then points liblxc's log at a memory file of its
+    /// own, errors only. The corresponding liblxc call is `lxc_log_close`.
     public static func stopLogging() {
         lxc_log_close()
-        globalLogFile.withLock { $0 = nil }
+        guard let shared = SharedDiagnosticLog.shared else {
+            globalLogFile.withLock { $0 = nil }
+            return
+        }
+        let reopened = shared.path.withCString { file in
+            "ERROR".withCString { level in
+                var log = lxc_log(name: nil, lxcpath: nil, file: file, level: level, prefix: nil, quiet: true)
+                return lxc_log_init(&log)
+            }
+        }
+        globalLogFile.withLock { $0 = reopened == 0 ? shared.path : nil }
     }
 }

@@ -82,7 +82,7 @@ struct ValidationTests {
             return mkstemp(base)
         }
         #expect(fd >= 0)
-        let file = String(cString: path)
+        let file = String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { close(fd); unlink(file) }
         fchmod(fd, 0o644)
         let notExecutable = #expect(throws: LXCError.self) { try Validate.template(file, operation: "create", container: nil) }

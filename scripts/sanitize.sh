@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the test suite under a sanitizer, as root, each in a build folder of its own:
+#   bash scripts/sanitize.sh thread   # Thread Sanitizer: data races in our code
+#   bash scripts/sanitize.sh leaks    # Address Sanitizer with LeakSanitizer: leaks and memory errors
+# Leaks that liblxc itself makes are suppressed in scripts/lsan.supp, with the reasons.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+thread)
+    swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+    TSAN_OPTIONS="halt_on_error=0" swift test --sanitize=thread --scratch-path .build-tsan --disable-xctest
+    ;;
+leaks)
+    swift build --build-tests --sanitize=address --scratch-path .build-asan
+    ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=1" \
+        swift test --sanitize=address --scratch-path .build-asan --disable-xctest
+    ;;
+*)
+    echo "usage: $0 thread|leaks" >&2
+    exit 2
+    ;;
+esac

@@ -106,7 +106,8 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the container is not defined
     ///   or its root filesystem does not exist (the message names it);
     ///   ``LXCError/Kind/wrongState`` when it is already running; ``LXCError/Kind/failed``
-    ///   with liblxc's log lines otherwise.
+    ///   when its init exited as soon as it started (liblxc reports that start as a success;
+    ///   the message names the init command), or with liblxc's log lines otherwise.
     public func start(useInit: Bool = false, arguments: [String] = []) throws {
         let operation = "start"
         for argument in arguments {
@@ -122,9 +123,29 @@ extension Container {
                 }
                 return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
             }
-            if started { return }
+            if started {
+                // liblxc reports success once it saw the container run, even when its init
+                // exited straight after: the container is then already stopped.
+                if pointer.pointee.daemonize && state == .stopped {
+                    throw initExitedError(handle, cursor, useInit: useInit, arguments: arguments)
+                }
+                return
+            }
             throw startFailure(handle, cursor)
         }
+    }
+
+    /// The error for a start whose init exited at once.
+    private func initExitedError(_ handle: Handle, _ cursor: DiagnosticCursor,
+                                 useInit: Bool, arguments: [String]) -> LXCError {
+        var command = arguments
+        if command.isEmpty {
+            let configured = (try? configItem("lxc.init.cmd")) ?? nil
+            command = [configured.flatMap { $0.isEmpty ? nil : $0 } ?? "/sbin/init"]
+        }
+        let shown = command.map { $0.contains(" ") ? quoted($0) : $0 }.joined(separator: " ")
+        return failure("start", handle, cursor,
+                       "the container stopped as soon as it started: its init (\(shown)\(useInit ? ", run by lxc-init" : "")) exited at once; check that it exists inside the container and runs in the foreground")
     }
 
     /// Explains a failed start: not defined, already running, missing root filesystem, or

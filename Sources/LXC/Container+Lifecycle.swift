@@ -39,36 +39,38 @@ extension Container {
         }
         let handle = handle
         let pointer = handle.pointer
-        if pointer.pointee.is_defined?(pointer) ?? false {
-            throw LXCError(operation: operation, container: name,
-                           message: "the container already exists in \(lxcpath)", code: EEXIST, kind: .alreadyExists)
-        }
         guard let create = pointer.pointee.create else { throw missingFunction(operation, "c->create") }
-        try loadDefaultConfigIfNeeded(handle, operation: operation)
-        defer { handle.configurationReplaced() }
-
-        try diagnosed(handle) { cursor in
-            let created = withCStringArray(arguments) { argv in
-                create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
-            }
-            if created { return }
-            // liblxc removes what a failed create made, but leaves the handle with the
-            // half-made configuration (a rootfs path that no longer exists), on which every
-            // later create fails. Drop it, so the handle is as good as new.
-            pointer.pointee.clear_config?(pointer)
-            let log = cursor.errorLines(for: name)
-            if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
+        try withNameLock {
+            if pointer.pointee.is_defined?(pointer) ?? false {
                 throw LXCError(operation: operation, container: name,
-                               message: "there is no template \(quoted(template)) in liblxc's template directory",
-                               code: ENOENT, kind: .notFound, log: log)
+                               message: "the container already exists in \(lxcpath)", code: EEXIST, kind: .alreadyExists)
             }
-            var explanation = "the template \(quoted(template)) failed"
-            if log.isEmpty {
-                explanation += options.contains(.quiet)
-                    ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
-                    : "; liblxc logged no reason (the template's own messages went to standard error)"
+            try loadDefaultConfigIfNeeded(handle, operation: operation)
+            defer { handle.configurationReplaced() }
+
+            try diagnosed(handle) { cursor in
+                let created = withCStringArray(arguments) { argv in
+                    create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
+                }
+                if created { return }
+                // liblxc removes what a failed create made, but leaves the handle with the
+                // half-made configuration (a rootfs path that no longer exists), on which every
+                // later create fails. Drop it, so the handle is as good as new.
+                pointer.pointee.clear_config?(pointer)
+                let log = cursor.errorLines(for: name)
+                if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
+                    throw LXCError(operation: operation, container: name,
+                                   message: "there is no template \(quoted(template)) in liblxc's template directory",
+                                   code: ENOENT, kind: .notFound, log: log)
+                }
+                var explanation = "the template \(quoted(template)) failed"
+                if log.isEmpty {
+                    explanation += options.contains(.quiet)
+                        ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
+                        : "; liblxc logged no reason (the template's own messages went to standard error)"
+                }
+                throw failure(operation, handle, cursor, explanation)
             }
-            throw failure(operation, handle, cursor, explanation)
         }
     }
 
@@ -355,11 +357,13 @@ extension Container {
         guard let destroy = function else {
             throw missingFunction(operation, includingSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
         }
-        try requireDefined(operation)
-        try requireStopped(operation, "the container is running; stop it before destroying it")
-        try diagnosed(handle) { cursor in
-            if destroy(pointer) { return }
-            throw failure(operation, handle, cursor, "liblxc could not destroy the container")
+        try withNameLock {
+            try requireDefined(operation)
+            try requireStopped(operation, "the container is running; stop it before destroying it")
+            try diagnosed(handle) { cursor in
+                if destroy(pointer) { return }
+                throw failure(operation, handle, cursor, "liblxc could not destroy the container")
+            }
         }
     }
 
@@ -382,23 +386,29 @@ extension Container {
         if newName == oldName {
             throw LXCError.invalid(operation, oldName, "the new name is the container's name already")
         }
-        try requireDefined(operation)
-        try requireStopped(operation, "the container is running; stop it before renaming it")
         let path = lxcpath
-        let target = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
-        if target.pointer.pointee.is_defined?(target.pointer) ?? false {
-            throw LXCError(operation: operation, container: oldName,
-                           message: "a container named \(quoted(newName)) exists already in \(path)",
-                           code: EEXIST, kind: .alreadyExists)
-        }
-        try diagnosed(handle) { cursor in
-            if !rename(pointer, newName) {
-                throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))")
+        // Both names are locked, in one order, so that two renames cannot deadlock.
+        let (first, second) = strcmpOrder(oldName, newName) ? (oldName, newName) : (newName, oldName)
+        try NameLocks.withLock(lxcpath: path, name: first) {
+            try NameLocks.withLock(lxcpath: path, name: second) {
+                try requireDefined(operation)
+                try requireStopped(operation, "the container is running; stop it before renaming it")
+                let target = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
+                if target.pointer.pointee.is_defined?(target.pointer) ?? false {
+                    throw LXCError(operation: operation, container: oldName,
+                                   message: "a container named \(quoted(newName)) exists already in \(path)",
+                                   code: EEXIST, kind: .alreadyExists)
+                }
+                try diagnosed(handle) { cursor in
+                    if !rename(pointer, newName) {
+                        throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))")
+                    }
+                }
+                // liblxc leaves the handle on the old, now undefined, name: follow the container.
+                let renamed = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
+                replaceHandle(renamed, name: newName)
             }
         }
-        // liblxc leaves the handle on the old, now undefined, name: follow the container.
-        let renamed = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
-        replaceHandle(renamed, name: newName)
     }
 
     // MARK: state checks

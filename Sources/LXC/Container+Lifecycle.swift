@@ -24,7 +24,9 @@ extension Container {
     ///   - arguments: arguments for the template (`["--dist", "debian"]`, say).
     /// - Throws: ``LXCError``: ``LXCError/Kind/alreadyExists`` when the container is defined;
     ///   ``LXCError/Kind/notFound`` for a template that does not exist;
-    ///   ``LXCError/Kind/invalidArgument`` for a bad template name or argument;
+    ///   ``LXCError/Kind/invalidArgument`` for a bad template name or argument, or an lxcpath
+    ///   that is not a directory; ``LXCError/Kind/permissionDenied`` for an lxcpath the caller
+    ///   cannot write to (a missing lxcpath is made, as `lxc-create` does);
     ///   ``LXCError/Kind/failed`` when the template fails, with liblxc's log lines.
     public func create(
         template: String,
@@ -37,6 +39,7 @@ extension Container {
         for argument in arguments {
             try Validate.noNUL(argument, what: "template argument", operation: operation, container: name)
         }
+        try Validate.writableLXCPath(lxcpath, operation: operation, container: name)
         let handle = handle
         let pointer = handle.pointer
         guard let create = pointer.pointee.create else { throw missingFunction(operation, "c->create") }

@@ -25,11 +25,16 @@ enum Validate {
         }
     }
 
-    /// An lxcpath: absolute, no NUL, no newline.
+    /// An lxcpath: absolute, no NUL, no newline, and not something other than a directory.
     static func lxcpath(_ path: String, operation: String) throws {
         if path.isEmpty { throw LXCError.invalid(operation, nil, "lxcpath is empty") }
         if !path.hasPrefix("/") { throw LXCError.invalid(operation, nil, "lxcpath \(quoted(path)) is not an absolute path") }
         try noBreaks(path, what: "lxcpath", operation: operation, container: nil)
+        var info = stat()
+        if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR {
+            throw LXCError(operation: operation, container: nil,
+                           message: "the lxcpath \(quoted(path)) is not a directory", code: ENOTDIR, kind: .invalidArgument)
+        }
     }
 
     /// A path given to liblxc (a config file, say): not empty, no NUL, no newline.
@@ -91,10 +96,17 @@ enum Validate {
     }
 }
 
-/// A string in double quotes with control characters escaped, for messages.
-func quoted(_ text: String) -> String {
+/// A string in double quotes with control characters escaped, for messages; past `limit`
+/// characters it is cut, with the full length said.
+func quoted(_ text: String, limit: Int = 200) -> String {
     var result = "\""
+    var shown = 0
     for scalar in text.unicodeScalars {
+        shown += 1
+        if shown > limit {
+            result += "…\" (\(text.utf8.count) bytes)"
+            return result
+        }
         switch scalar {
         case "\n": result += "\\n"
         case "\r": result += "\\r"
@@ -130,6 +142,29 @@ extension Validate {
         if access(template, X_OK) != 0 {
             throw LXCError(operation: operation, container: container,
                            message: "the template script \(quoted(template)) is not executable", code: EACCES,
+                           kind: .permissionDenied)
+        }
+    }
+}
+
+extension Validate {
+    /// An lxcpath that a container is about to be written into: if it exists, a directory
+    /// the caller may write to. A missing one is made by liblxc, as `lxc-create` does.
+    static func writableLXCPath(_ path: String, operation: String, container: String?) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw LXCError(operation: operation, container: container,
+                           message: "the lxcpath \(quoted(path)) cannot be read: \(errnoDescription(errno))",
+                           code: errno, kind: .failed)
+        }
+        if info.st_mode & S_IFMT != S_IFDIR {
+            throw LXCError(operation: operation, container: container,
+                           message: "the lxcpath \(quoted(path)) is not a directory", code: ENOTDIR, kind: .invalidArgument)
+        }
+        if access(path, W_OK | X_OK) != 0 {
+            throw LXCError(operation: operation, container: container,
+                           message: "the lxcpath \(quoted(path)) is not writable by this user", code: EACCES,
                            kind: .permissionDenied)
         }
     }

@@ -47,16 +47,20 @@ enum Validate {
     /// would make it something other than one key in the config file.
     static func configKey(_ key: String, operation: String, container: String?) throws {
         if key.isEmpty { throw LXCError.invalid(operation, container, "configuration key is empty") }
-        for byte in key.utf8 {
-            switch byte {
-            case 0, UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains a line break or NUL byte")
-            case UInt8(ascii: "="), UInt8(ascii: " "), UInt8(ascii: "\t"):
-                throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains \"=\" or white space")
-            default:
-                continue
-            }
+        // Keys are read on hot paths (`configItem`): scan the contiguous UTF-8 once.
+        var key = key
+        let bad = key.withUTF8 { bytes -> UInt8? in
+            for byte in bytes where byte <= UInt8(ascii: " ") || byte == UInt8(ascii: "=") { return byte }
+            return nil
         }
+        guard let bad else { return }
+        if bad == 0 || bad == UInt8(ascii: "\n") || bad == UInt8(ascii: "\r") {
+            throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains a line break or NUL byte")
+        }
+        if bad == UInt8(ascii: "=") || bad == UInt8(ascii: " ") || bad == UInt8(ascii: "\t") {
+            throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains \"=\" or white space")
+        }
+        throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains a control character")
     }
 
     /// A configuration value: no newline, carriage return or NUL. liblxc writes values into

@@ -1,0 +1,2 @@
+@testable import LXC
+import Testing

@@ -82,3 +82,58 @@ struct HostCommandFailed: Error, CustomStringConvertible {
     var output: String
     var description: String { "\(command.joined(separator: " ")) exited with \(status): \(output)" }
 }
+
+extension HostTools {
+    /// Sends one UDP datagram to `address` (port 9, discard) from inside the network
+    /// namespace of `pid`, on a thread of its own that enters the namespace (a network
+    /// namespace can be entered by one thread of a process) and then ends.
+    ///
+    /// Host tools such as busybox ping cannot be used for this: they rely on SIGALRM, which
+    /// the test runner's threads block and which children inherit blocked.
+    static func sendUDP(fromNetworkNamespaceOf pid: pid_t, to address: String, broadcast: Bool = false) throws {
+        let outcome = LockedBox<String?>("the sending thread did not run")
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { done.signal() }
+            let nsfd = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
+            guard nsfd >= 0 else { outcome.set("open netns: \(String(cString: strerror(errno)))"); return }
+            defer { close(nsfd) }
+            // setns is declared only under _GNU_SOURCE; look it up in libc. CLONE_NEWNET is 0x40000000.
+            typealias SetNS = @convention(c) (Int32, Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else {
+                outcome.set("libc has no setns"); return
+            }
+            let setns = unsafeBitCast(symbol, to: SetNS.self)
+            guard setns(nsfd, 0x4000_0000) == 0 else { outcome.set("setns: \(String(cString: strerror(errno)))"); return }
+            let socketfd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            guard socketfd >= 0 else { outcome.set("socket: \(String(cString: strerror(errno)))"); return }
+            defer { close(socketfd) }
+            var on: Int32 = 1
+            if broadcast { setsockopt(socketfd, SOL_SOCKET, SO_BROADCAST, &on, socklen_t(MemoryLayout<Int32>.size)) }
+            var target = sockaddr_in()
+            target.sin_family = sa_family_t(AF_INET)
+            target.sin_port = in_port_t(9).bigEndian
+            inet_pton(AF_INET, address, &target.sin_addr)
+            let payload = Array("swift-lxc test".utf8)
+            let sent = withUnsafePointer(to: &target) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(socketfd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            outcome.set(sent == payload.count ? nil : "sendto: \(String(cString: strerror(errno)))")
+        }
+        thread.start()
+        done.wait()
+        if let failure = outcome.get() { throw HostCommandFailed(command: ["sendto", address], status: 1, output: failure) }
+    }
+}
+
+/// A value shared with another thread under a lock.
+final class LockedBox<T>: @unchecked Sendable {
+    // @unchecked: `value` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    func set(_ newValue: T) { lock.lock(); value = newValue; lock.unlock() }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+}

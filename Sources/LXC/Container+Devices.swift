@@ -8,7 +8,12 @@ extension Container {
     /// container's device cgroup and creates its node at `destination` (at `source`'s path
     /// when nil).
     ///
-    /// The corresponding liblxc call is `c->add_device_node`.
+    /// The corresponding liblxc call is `c->add_device_node`. liblxc 5.0.2 takes the device
+    /// from the *destination* path on the host, so it cannot put a device at a path the host
+    /// lacks (and would put the host's other device there if it had one); for a destination
+    /// other than `source` the library allows the device with `c->set_cgroup_item`
+    /// (`devices.allow`) and creates the node the way liblxc does, from a child process
+    /// chrooted into the container.
     ///
     /// ```swift
     /// try container.addDeviceNode("/dev/fuse")
@@ -26,7 +31,9 @@ extension Container {
     /// Takes a device away from the running container: denies it in the container's device
     /// cgroup and removes its node at `destination` (at `source`'s path when nil).
     ///
-    /// The corresponding liblxc call is `c->remove_device_node`.
+    /// The corresponding liblxc call is `c->remove_device_node`. For a destination other than
+    /// `source` (see ``addDeviceNode(_:at:)``) only the node is removed: the device stays
+    /// allowed, since the container may use it at its own path as well.
     ///
     /// - Throws: as ``addDeviceNode(_:at:)``.
     public func removeDeviceNode(_ source: String, at destination: String? = nil) throws {
@@ -57,13 +64,49 @@ extension Container {
             throw missingFunction(operation, member)
         }
         try requireRunning(operation)
+        if let destination, destination != source {
+            // liblxc (5.0.2) stats the destination on the host rather than the source: it would
+            // fail for a path the host lacks and add the wrong device for one the host has.
+            return try deviceNodeElsewhere(operation, source, destination, info, adding: adding)
+        }
         try diagnosed(handle) { cursor in
-            if function(pointer, source, destination) { return }
+            if function(pointer, source, nil) { return }
             try requireRunning(operation)
-            let target = destination ?? source
             throw failure(operation, handle, cursor,
-                          adding ? "liblxc could not add \(quoted(source)) to the container at \(quoted(target))"
-                                 : "liblxc could not remove \(quoted(source)) at \(quoted(target)) from the container")
+                          adding ? "liblxc could not add \(quoted(source)) to the container"
+                                 : "liblxc could not remove \(quoted(source)) from the container")
+        }
+    }
+
+    /// Adds or removes `source` at another path: the device is allowed through
+    /// `set_cgroup_item("devices.allow")` as liblxc's `add_device_node` would, and the node is
+    /// made by a child process chrooted into the container, as liblxc makes it. Removing
+    /// leaves the device allowed: the container may still use it at its own path.
+    private func deviceNodeElsewhere(_ operation: String, _ source: String, _ destination: String,
+                                     _ info: stat, adding: Bool) throws {
+        guard let pid = initPID else {
+            try requireRunning(operation)
+            throw wrongStateError(operation, "the container's init process went away")
+        }
+        if adding {
+            let rule = "\(info.st_mode & S_IFMT == S_IFBLK ? "b" : "c") \(clxc_major(info.st_rdev)):\(clxc_minor(info.st_rdev)) rwm"
+            if try cgroupVersion(for: .devices, operation: operation) == .v1 {
+                do {
+                    try setCgroupItem("devices.allow", to: rule)
+                } catch var error as LXCError {
+                    error.operation = operation
+                    error.message = "could not allow \(quoted(source)) (\(rule)) in the container's device cgroup: " + error.message
+                    throw error
+                }
+            }
+        }
+        let code = clxc_device_node_in_root(pid, destination, adding ? 1 : 0, info.st_mode, info.st_rdev)
+        if code != 0 {
+            try requireRunning(operation)
+            throw LXCError(operation: operation, container: name,
+                           message: adding ? "could not create the node \(quoted(destination)) in the container: \(errnoDescription(code))"
+                                           : "could not remove \(quoted(destination)) in the container: \(errnoDescription(code))",
+                           code: code, kind: .failed)
         }
     }
 
@@ -74,7 +117,8 @@ extension Container {
     /// liblxc mounts in the host's mount namespace under the container's shared mount point
     /// and moves the mount into the container, so the container must have been started with
     /// `lxc.mount.auto = shmounts:<host directory>:<container directory>` in its
-    /// configuration. This needs the `mount_injection_file` API extension (LXC 3.1 and later);
+    /// configuration, and the host directory must be a shared mount point (it is where `/` is
+    /// shared, as systemd makes it; elsewhere `mount --bind DIR DIR; mount --make-shared DIR`). This needs the `mount_injection_file` API extension (LXC 3.1 and later);
     /// the call is refused when liblxc lacks it. The corresponding liblxc call is `c->mount`
     /// with `LXC_MOUNT_API_V1`.
     ///
@@ -157,6 +201,8 @@ extension Container {
         if log.contains(where: { $0.contains("shared mountpoint") }) {
             error.kind = .wrongState
             error.message = explanation + ": the container was started without a shared mount point; set lxc.mount.auto = shmounts:<host directory>:<container directory> before starting it"
+        } else if log.contains(where: { $0.contains("Failed to move the mount") }) {
+            error.message = explanation + ": the mount did not reach the container; the host directory of lxc.mount.auto's shmounts must be a shared mount point (mount --bind DIR DIR; mount --make-shared DIR) when the container starts"
         } else if result < -1 {
             error.message += ": \(errnoDescription(-result))"
         }

@@ -22,6 +22,8 @@ public enum CgroupController: String, Sendable, Hashable, CaseIterable {
     case pids
     /// Block I/O (`blkio` on v1, `io` on v2).
     case blockIO
+    /// Device access (`devices` on v1; a BPF program on v2).
+    case devices
 
     /// The controller names that stand for this one in `/proc/PID/cgroup` on v1.
     var v1Names: [String] {
@@ -30,6 +32,7 @@ public enum CgroupController: String, Sendable, Hashable, CaseIterable {
         case .cpu: return ["cpuacct", "cpu"]
         case .pids: return ["pids"]
         case .blockIO: return ["blkio"]
+        case .devices: return ["devices"]
         }
     }
 }

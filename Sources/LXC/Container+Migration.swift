@@ -215,10 +215,14 @@ extension Container {
     private func criuFailure(_ operation: String, _ handle: Handle, _ cursor: DiagnosticCursor, directory: String,
                              action: String, logStart: off_t, _ what: String) -> LXCError {
         var error = failure(operation, handle, cursor, what)
-        let reasons = Self.criuErrors(inLog: "\(directory)/\(action).log", from: logStart)
+        var reasons = Self.criuErrors(inLog: "\(directory)/\(action).log", from: logStart)
+        if reasons.isEmpty {
+            // Errors before CRIU opened its log reach liblxc's log as "criu output: Error (…)".
+            reasons = Self.criuErrors(in: error.log.joined(separator: "\n"))
+        }
         if !reasons.isEmpty {
             error.message = "\(what): CRIU failed: " + reasons.joined(separator: "; ")
-            error.log = reasons + error.log
+            error.log = reasons + error.log.filter { !$0.contains("Error (") }
         } else if Self.criuPath() == nil {
             error.kind = .unsupported
             error.message = "\(what): CRIU is not installed (criu is not on PATH)"

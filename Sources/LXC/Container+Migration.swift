@@ -221,8 +221,10 @@ extension Container {
             reasons = Self.criuErrors(in: error.log.joined(separator: "\n"))
         }
         if !reasons.isEmpty {
-            error.message = "\(what): CRIU failed: " + reasons.joined(separator: "; ")
-            error.log = reasons + error.log.filter { !$0.contains("Error (") }
+            // "exited, status=1" lines only say that a helper of CRIU failed; the others say why.
+            let telling = reasons.filter { !$0.contains("exited, status=") }
+            error.message = "\(what): CRIU failed: " + (telling.isEmpty ? reasons : telling).joined(separator: "; ")
+            error.log = error.log.filter { !$0.contains("Error (") && $0 != "criu output: " }
         } else if Self.criuPath() == nil {
             error.kind = .unsupported
             error.message = "\(what): CRIU is not installed (criu is not on PATH)"

@@ -12,8 +12,10 @@ extension Container {
     /// from the *destination* path on the host, so it cannot put a device at a path the host
     /// lacks (and would put the host's other device there if it had one); for a destination
     /// other than `source` the library allows the device with `c->set_cgroup_item`
-    /// (`devices.allow`) and creates the node the way liblxc does, from a child process
-    /// chrooted into the container.
+    /// (`devices.allow`, cgroup v1) and creates the node the way liblxc does, from a child
+    /// process chrooted into the container. On cgroup v2 liblxc offers no call that changes
+    /// the container's device program, so there the node works only for a device the
+    /// container's configuration allows already.
     ///
     /// ```swift
     /// try container.addDeviceNode("/dev/fuse")

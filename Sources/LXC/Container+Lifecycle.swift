@@ -130,7 +130,8 @@ extension Container {
             }
             if started {
                 // liblxc reports success once it saw the container run, even when its init
-                // exited straight after: the container is then already stopped.
+                // exited straight after. When the init is gone by now, say so; one that exits
+                // a moment later cannot be told from a short-lived init here.
                 if pointer.pointee.daemonize && state == .stopped {
                     throw initExitedError(handle, cursor, useInit: useInit, arguments: arguments)
                 }

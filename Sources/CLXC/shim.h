@@ -3,6 +3,7 @@
 
 /* attach_options.h uses EBADF without including <errno.h>. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -28,6 +29,14 @@ static inline int clxc_wtermsig(int status) { return WTERMSIG(status); }
  * not define. MFD_CLOEXEC is 1. */
 static inline int clxc_memfd_create(const char *name) {
     return (int)syscall(SYS_memfd_create, name, 1U);
+}
+
+/* attach */
+
+/* pipe2 is declared by glibc only under _GNU_SOURCE. Both ends are close-on-exec, so that
+ * no program run by a concurrent attach inherits them past its exec. */
+static inline int clxc_pipe_cloexec(int fds[2]) {
+    return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
 }
 
 #endif

@@ -1,0 +1,7 @@
+@testable import LXC
+import Testing
+
+@Suite("AttachOptions")
+struct AttachOptionsTests {
+    @Test func placeholder() { #expect(AttachOptions().flags == .default) }
+}

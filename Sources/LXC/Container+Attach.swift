@@ -58,7 +58,7 @@ extension Container {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
-        let handle = handle
+        let handle = try attachHandle(operation)
         return try diagnosed(handle) { cursor in
             let process = try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
             cancellation?.register(process)
@@ -129,7 +129,7 @@ extension Container {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
-        let handle = handle
+        let handle = try attachHandle(operation)
         return try diagnosed(handle) { cursor in
             let (process, loop) = try spawnCapturing(command, options: options, input: input,
                                                      operation: operation, handle: handle, cursor: cursor)
@@ -207,7 +207,7 @@ extension Container {
         let operation = "streamOutput"
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
-        let handle = handle
+        let handle = try attachHandle(operation)
         return try diagnosed(handle) { cursor in
             let (process, loop) = try spawnCapturing(command, options: options, input: input,
                                                      operation: operation, handle: handle, cursor: cursor)
@@ -230,7 +230,7 @@ extension Container {
         let operation = "spawn"
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
-        let handle = handle
+        let handle = try attachHandle(operation)
         return try diagnosed(handle) { cursor in
             try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
         }

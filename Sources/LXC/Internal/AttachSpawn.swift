@@ -56,17 +56,44 @@ enum ExecReport {
     }
 }
 
+/// Undoes what the attached child inherited from the calling thread and should not pass on:
+/// the thread's blocked signals (the threads of Swift's concurrency pool and of dispatch block
+/// nearly all of them, and a blocked mask survives exec: SIGTERM would not end the program),
+/// and an ignored SIGPIPE. Only async-signal-safe calls, on stack memory.
+@inline(__always)
+func resetSignalsInAttachedChild() {
+    var none = sigset_t()
+    sigemptyset(&none)
+    _ = sigprocmask(SIG_SETMASK, &none, nil)
+    _ = signal(SIGPIPE, SIG_DFL)
+}
+
 /// The function the attached child runs: report, then exec. See the fork rules above.
 let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     guard let raw else { return 127 }
     let payload = raw.assumingMemoryBound(to: ExecPayload.self)
     let fd = payload.pointee.reportFD
+    resetSignalsInAttachedChild()
     var marker: UInt8 = 0x52
     _ = write(fd, &marker, 1)
     _ = execvp(payload.pointee.program, payload.pointee.argv)
     var code = errno
     _ = write(fd, &code, 4)
     return code == ENOENT ? 127 : 126
+}
+
+/// A caller's function and its payload, for the trampoline below.
+struct FunctionPayload {
+    var function: @convention(c) (UnsafeMutableRawPointer?) -> Int32
+    var payload: UnsafeMutableRawPointer?
+}
+
+/// Runs a caller's function in the attached child after resetting the signal mask.
+let attachedFunction: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
+    guard let raw else { return 1 }
+    let call = raw.assumingMemoryBound(to: FunctionPayload.self)
+    resetSignalsInAttachedChild()
+    return call.pointee.function(call.pointee.payload)
 }
 
 /// A pipe whose ends are closed at exec.
@@ -107,7 +134,42 @@ func setNonBlocking(_ fd: Int32) {
     if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
 }
 
+/// Calls `body` with options whose standard input is not descriptor 0 when 0 is not a
+/// terminal.
+///
+/// liblxc's `attach` makes the *calling process* ignore SIGINT and SIGQUIT for good whenever
+/// `stdin_fd` is 0 (meant for an interactive lxc-attach, lxc issue #313), and every program a
+/// concurrent attach forks meanwhile inherits that. Passing a duplicate of descriptor 0
+/// instead gives the program the same standard input without touching this process's signal
+/// dispositions. A terminal is passed as 0 itself: with a descriptor above 2 that is a
+/// terminal, liblxc tries to make it the program's controlling terminal, which fails while it
+/// is this session's.
+func withStandardInputKept<R>(_ options: AttachOptions, _ body: (AttachOptions) throws -> R) rethrows -> R {
+    guard options.standardInput == STDIN_FILENO, isatty(STDIN_FILENO) == 0 else { return try body(options) }
+    var adjusted = options
+    let duplicate = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+    // Descriptor 0 closed: the program gets no standard input either (-1 makes liblxc leave it).
+    adjusted.standardInput = duplicate
+    defer { if duplicate >= 0 { close(duplicate) } }
+    return try body(adjusted)
+}
+
 extension Container {
+    /// A handle of its own for one attach.
+    ///
+    /// `c->attach` forks, and the forked process releases its reference to the handle with
+    /// `lxc_container_put`, which takes the handle's lock. A lock that another thread held at
+    /// the moment of the fork stays held in the forked process for ever, and a concurrent call
+    /// on the same handle (another attach, whose `c->attach` sets config items on it; a config
+    /// read) holds it often enough that concurrent attaches on one handle hang (measured: 20
+    /// concurrent outputs left forked processes waiting on the lock). A handle that no other
+    /// thread uses has no such lock to inherit. It also keeps the caller's handle free of the
+    /// config items `c->attach` sets on the handle it is given (the running seccomp profile,
+    /// `lxc.no_new_privs`). Making one costs about what reading the config file costs.
+    func attachHandle(_ operation: String) throws -> Handle {
+        try Container.newHandle(name: name, lxcpath: lxcpath, operation: operation)
+    }
+
     /// Validates a command line for attach.
     func validateCommand(_ command: [String], operation: String) throws {
         guard let program = command.first else {
@@ -136,8 +198,10 @@ extension Container {
         let result = withCStringArray(command) { argv -> Int32 in
             var payload = ExecPayload(program: argv[0]!, argv: argv, reportFD: report.write)
             return withUnsafeMutablePointer(to: &payload) { payloadPointer in
-                options.withCOptions { cOptions in
-                    attach(pointer, attachedExec, payloadPointer, cOptions, &pid)
+                withStandardInputKept(options) { options in
+                    options.withCOptions { cOptions in
+                        attach(pointer, attachedExec, payloadPointer, cOptions, &pid)
+                    }
                 }
             }
         }
@@ -158,13 +222,18 @@ extension Container {
         operation: String
     ) throws -> AttachedProcess {
         try options.validate(operation: operation, container: name)
-        let handle = handle
+        let handle = try attachHandle(operation)
         let pointer = handle.pointer
         guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
         return try diagnosed(handle) { cursor in
             var pid: pid_t = -1
-            let result = options.withCOptions { cOptions in
-                attach(pointer, function, payload, cOptions, &pid)
+            var call = FunctionPayload(function: function, payload: payload)
+            let result = withUnsafeMutablePointer(to: &call) { callPointer in
+                withStandardInputKept(options) { options in
+                    options.withCOptions { cOptions in
+                        attach(pointer, attachedFunction, callPointer, cOptions, &pid)
+                    }
+                }
             }
             if result < 0 || pid <= 0 { throw attachFailure(operation, handle, cursor) }
             return AttachedProcess(pid: pid, container: name, program: nil, reportFD: -1)

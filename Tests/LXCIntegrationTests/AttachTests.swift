@@ -144,6 +144,18 @@ struct AttachTests {
         }
     }
 
+    @Test func outputDoesNotWaitForBackgroundProcessesHoldingThePipes() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try runningContainer(sandbox)
+            // The background sleep keeps both pipes open long after sh has ended; collection
+            // ends with sh (a wait for end of file would outlast the test's time limit).
+            let result = try container.output(of: ["sh", "-c", "sleep 1006 & echo done; echo also >&2"], input: [])
+            #expect(result.status == .exited(0))
+            #expect(result.standardOutputString == "done\n")
+            #expect(result.standardErrorString == "also\n")
+        }
+    }
+
     // MARK: options
 
     @Test func environmentPolicyClearOrKeepWithExtraVariables() throws {

@@ -121,7 +121,14 @@ final class CaptureLoop {
         if fds[2].revents != 0 { writeInput() }
         if fds[0].revents != 0 { readAvailable(.standardOutput, sink: sink) }
         if fds[1].revents != 0 { readAvailable(.standardError, sink: sink) }
-        return !isFinished
+        if isFinished { return false }
+        // Data keeps coming: it may be from a process left behind by one that has ended.
+        if process.hasExited() {
+            drain(sink: sink)
+            closeAll()
+            return false
+        }
+        return true
     }
 
     /// Reads one chunk from a ready pipe; closes it at end of file or on error.

@@ -18,6 +18,8 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     let container: String
     /// The program, when this library exec'd it (spawn); nil for a function (attach).
     let program: String?
+    /// Where liblxc logged during the attach, to explain a failure found when waiting.
+    let logSource: DiagnosticCursor?
 
     struct State {
         /// The status once reaped.
@@ -30,10 +32,11 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
 
     private let state: Mutex<State>
 
-    init(pid: pid_t, container: String, program: String?, reportFD: Int32) {
+    init(pid: pid_t, container: String, program: String?, reportFD: Int32, logSource: DiagnosticCursor? = nil) {
         self.pid = pid
         self.container = container
         self.program = program
+        self.logSource = logSource
         self.state = Mutex(State(status: nil, reportFD: reportFD, outcome: nil))
     }
 
@@ -158,8 +161,8 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
                 operation: operation, container: container,
                 message: "liblxc could not set up the process inside the container (entering namespaces, "
                     + "switching user or groups, working directory, LSM profile); it \(status) before "
-                    + "running \(quoted(program ?? "the program"))",
-                kind: .failed, log: diagnostics?() ?? [])
+                    + "running \(program.map(quoted) ?? "the function")",
+                kind: .failed, log: diagnostics?() ?? logSource?.errorLines(for: container) ?? [])
         case .execFailed(let code):
             throw Self.execError(code, program: program ?? "", operation: operation, container: container)
         }

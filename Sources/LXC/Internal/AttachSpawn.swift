@@ -86,13 +86,18 @@ let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
 struct FunctionPayload {
     var function: @convention(c) (UnsafeMutableRawPointer?) -> Int32
     var payload: UnsafeMutableRawPointer?
+    var reportFD: Int32
 }
 
-/// Runs a caller's function in the attached child after resetting the signal mask.
+/// Runs a caller's function in the attached child after resetting the signal mask; reports
+/// "R" first, so that a failure of liblxc before it is told apart from the function's result.
 let attachedFunction: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     guard let raw else { return 1 }
     let call = raw.assumingMemoryBound(to: FunctionPayload.self)
     resetSignalsInAttachedChild()
+    var marker: UInt8 = 0x52
+    _ = write(call.pointee.reportFD, &marker, 1)
+    _ = close(call.pointee.reportFD)
     return call.pointee.function(call.pointee.payload)
 }
 
@@ -211,7 +216,7 @@ extension Container {
             throw attachFailure(operation, handle, cursor)
         }
         setNonBlocking(report.read)
-        return AttachedProcess(pid: pid, container: name, program: command[0], reportFD: report.read)
+        return AttachedProcess(pid: pid, container: name, program: command[0], reportFD: report.read, logSource: cursor)
     }
 
     /// Starts a C function inside the container and returns the process.
@@ -226,8 +231,9 @@ extension Container {
         let pointer = handle.pointer
         guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
         return try diagnosed(handle) { cursor in
+            var report = try PipePair.make(operation: operation, container: name)
             var pid: pid_t = -1
-            var call = FunctionPayload(function: function, payload: payload)
+            var call = FunctionPayload(function: function, payload: payload, reportFD: report.write)
             let result = withUnsafeMutablePointer(to: &call) { callPointer in
                 withStandardInputKept(options) { options in
                     options.withCOptions { cOptions in
@@ -235,8 +241,13 @@ extension Container {
                     }
                 }
             }
-            if result < 0 || pid <= 0 { throw attachFailure(operation, handle, cursor) }
-            return AttachedProcess(pid: pid, container: name, program: nil, reportFD: -1)
+            report.closeWrite()
+            if result < 0 || pid <= 0 {
+                report.closeRead()
+                throw attachFailure(operation, handle, cursor)
+            }
+            setNonBlocking(report.read)
+            return AttachedProcess(pid: pid, container: name, program: nil, reportFD: report.read, logSource: cursor)
         }
     }
 

@@ -23,7 +23,9 @@ public struct AttachOptions: Sendable, Hashable {
     /// What liblxc does to the attached process besides entering namespaces
     /// (`LXC_ATTACH_*` flags).
     public struct Flags: OptionSet, Sendable, Hashable {
+        /// The `LXC_ATTACH_*` bits.
         public let rawValue: Int32
+        /// Flags from `LXC_ATTACH_*` bits.
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
         /// Move the process into the container's cgroup. On by default.
@@ -72,7 +74,9 @@ public struct AttachOptions: Sendable, Hashable {
     ///
     /// The raw values are the kernel's ABI constants.
     public struct Namespaces: OptionSet, Sendable, Hashable {
+        /// The `CLONE_NEW*` bits.
         public let rawValue: Int32
+        /// Namespace kinds from `CLONE_NEW*` bits.
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
         /// Mounts (`CLONE_NEWNS`).
@@ -99,7 +103,9 @@ public struct AttachOptions: Sendable, Hashable {
     /// An execution domain for `personality(2)`: what `uname -m` reports and how the kernel
     /// treats the process.
     public struct Personality: RawRepresentable, Sendable, Hashable {
+        /// The `PER_*` value of `<sys/personality.h>`.
         public let rawValue: Int
+        /// A personality from its `PER_*` value.
         public init(rawValue: Int) { self.rawValue = rawValue }
 
         /// The native domain (`PER_LINUX`).
@@ -169,6 +175,10 @@ public struct AttachOptions: Sendable, Hashable {
 
     /// The descriptor (of this process) that becomes the program's standard input.
     /// Default 0: this process's own. The corresponding C field is `stdin_fd`.
+    ///
+    /// liblxc makes the calling process ignore SIGINT and SIGQUIT for good when `stdin_fd` is
+    /// 0, so the library passes a duplicate of descriptor 0 instead, unless it is a terminal
+    /// (an interactive session, where that is what liblxc intends: Ctrl-C goes to the program).
     public var standardInput: Int32
 
     /// The descriptor that becomes the program's standard output. Default 1.

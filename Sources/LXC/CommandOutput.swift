@@ -66,6 +66,7 @@ public enum CommandOutputEvent: Sendable, Hashable {
 /// }
 /// ```
 public struct CommandOutputStream: AsyncSequence, Sendable {
+    /// A chunk of output, or the end.
     public typealias Element = CommandOutputEvent
 
     let capture: StreamingCapture
@@ -73,6 +74,7 @@ public struct CommandOutputStream: AsyncSequence, Sendable {
     /// The host pid of the program (it is a child of this process until it ends).
     public var pid: pid_t { capture.process.pid }
 
+    /// The iterator; make one per stream.
     public func makeAsyncIterator() -> Iterator {
         Iterator(capture: capture)
     }
@@ -81,6 +83,10 @@ public struct CommandOutputStream: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         let capture: StreamingCapture
 
+        /// The next chunk, the end (``CommandOutputEvent/finished(_:)``), or nil after it.
+        ///
+        /// - Throws: `CancellationError` when the task was cancelled (the program is killed);
+        ///   ``LXCError`` when the program could not be executed.
         public mutating func next() async throws -> CommandOutputEvent? {
             let capture = capture
             return try await withTaskCancellationHandler {

@@ -3,6 +3,7 @@
 
 /* attach_options.h uses EBADF without including <errno.h>. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -106,5 +107,13 @@ static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add,
 
 static inline unsigned int clxc_major(dev_t device) { return major(device); }
 static inline unsigned int clxc_minor(dev_t device) { return minor(device); }
+
+/* attach */
+
+/* pipe2 is declared by glibc only under _GNU_SOURCE. Both ends are close-on-exec, so that
+ * no program run by a concurrent attach inherits them past its exec. */
+static inline int clxc_pipe_cloexec(int fds[2]) {
+    return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
+}
 
 #endif

@@ -161,7 +161,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
                 operation: operation, container: container,
                 message: "liblxc could not set up the process inside the container (entering namespaces, "
                     + "switching user or groups, working directory, LSM profile); it \(status) before "
-                    + "running \(program.map(quoted) ?? "the function")",
+                    + "running \(program.map { quoted($0) } ?? "the function")",
                 kind: .failed, log: diagnostics?() ?? logSource?.errorLines(for: container) ?? [])
         case .execFailed(let code):
             throw Self.execError(code, program: program ?? "", operation: operation, container: container)

@@ -192,7 +192,9 @@ public struct AttachOptions: Sendable, Hashable {
     public var standardError: Int32
 
     /// Where liblxc copies what a program with ``Flags/terminal`` prints on its terminal, or
-    /// nil (the default) for nowhere. The corresponding C field is `log_fd`.
+    /// nil (the default) for nowhere. The descriptor stays the caller's to close: liblxc
+    /// closes the one it is given when a terminal session ends, so it is given a duplicate.
+    /// The corresponding C field is `log_fd`.
     public var logFileDescriptor: Int32?
 
     /// The LSM label (AppArmor profile, SELinux context) to run under, or nil (the default).
@@ -298,7 +300,16 @@ extension AttachOptions {
         options.stdin_fd = standardInput
         options.stdout_fd = standardOutput
         options.stderr_fd = standardError
-        if let logFileDescriptor { options.log_fd = logFileDescriptor }
+        if let logFileDescriptor {
+            // With a terminal, liblxc closes `log_fd` in this process when the session ends
+            // (measured with liblxc 5.0.2). Giving it a duplicate keeps the caller's
+            // descriptor open, so the caller's own close cannot hit a descriptor number that
+            // another thread has been given in the meantime. Without a terminal liblxc leaves
+            // `log_fd` alone, and the caller's descriptor is passed as it is.
+            options.log_fd = flags.contains(.terminal)
+                ? fcntl(logFileDescriptor, F_DUPFD_CLOEXEC, 3)
+                : logFileDescriptor
+        }
 
         let cwd = workingDirectory.map { strdup($0) }
         let label = lsmLabel.map { strdup($0) }

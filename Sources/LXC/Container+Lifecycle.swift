@@ -53,7 +53,7 @@ extension Container {
 
             try diagnosed(handle) { cursor in
                 let created = withCStringArray(arguments) { argv in
-                    create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
+                    ForkGate.asFork { create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv) }
                 }
                 if created { return }
                 // liblxc removes what a failed create made, but leaves the handle with the
@@ -365,7 +365,7 @@ extension Container {
             try requireDefined(operation)
             try requireStopped(operation, "the container is running; stop it before destroying it")
             try diagnosed(handle) { cursor in
-                if destroy(pointer) { return }
+                if ForkGate.asFork({ destroy(pointer) }) { return }
                 throw failure(operation, handle, cursor, "liblxc could not destroy the container")
             }
         }

@@ -334,13 +334,18 @@ struct AttachTests {
             defer { close(controller); close(terminal) }
             let log = makePipe()
             defer { close(log.read) }
+            var writeEnd = log.write
+            defer { if writeEnd >= 0 { close(writeEnd) } }
             var options = AttachOptions()
             options.flags.insert(.terminal)
             options.standardOutput = terminal
             options.logFileDescriptor = log.write
             #expect(try container.run(["sh", "-c", script], options: options) == .exited(0))
-            // What the program printed on liblxc's terminal went to the log descriptor, which
-            // liblxc closes when the session ends (this test never closes its write end).
+            // What the program printed on liblxc's terminal went to the log descriptor. liblxc
+            // closes the duplicate it was given; this test's write end is still its own.
+            #expect(fcntl(writeEnd, F_GETFD) >= 0, "the caller's log descriptor was closed")
+            close(writeEnd)
+            writeEnd = -1
             let logged = String(decoding: readAll(log.read, seconds: 20), as: UTF8.self)
             #expect(logged.contains("leader"))
             #expect(logged.contains("on-a-terminal"))

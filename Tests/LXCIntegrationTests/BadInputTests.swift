@@ -42,7 +42,7 @@ struct BadInputTests {
             }
             // A file where the lxcpath should be.
             let file = "\(sandbox.lxcpath)/a-file"
-            FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
             let notDirectory = #expect(throws: LXCError.self) {
                 try Container(name: "c", lxcpath: file).create(template: "busybox", options: .quiet)
             }

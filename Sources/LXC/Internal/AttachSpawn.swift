@@ -205,7 +205,7 @@ extension Container {
             return withUnsafeMutablePointer(to: &payload) { payloadPointer in
                 withStandardInputKept(options) { options in
                     options.withCOptions { cOptions in
-                        attach(pointer, attachedExec, payloadPointer, cOptions, &pid)
+                        ForkGate.asFork { attach(pointer, attachedExec, payloadPointer, cOptions, &pid) }
                     }
                 }
             }
@@ -237,7 +237,7 @@ extension Container {
             let result = withUnsafeMutablePointer(to: &call) { callPointer in
                 withStandardInputKept(options) { options in
                     options.withCOptions { cOptions in
-                        attach(pointer, attachedFunction, callPointer, cOptions, &pid)
+                        ForkGate.asFork { attach(pointer, attachedFunction, callPointer, cOptions, &pid) }
                     }
                 }
             }

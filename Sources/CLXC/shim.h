@@ -30,4 +30,14 @@ static inline int clxc_memfd_create(const char *name) {
     return (int)syscall(SYS_memfd_create, name, 1U);
 }
 
+/* Backing stores: the filesystem type (statfs f_type) of a path, or -1 with errno set.
+ * <sys/statfs.h> is not part of Swift's Glibc module. */
+#include <sys/statfs.h>
+static inline long clxc_filesystem_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0)
+        return -1;
+    return (long)info.f_type;
+}
+
 #endif

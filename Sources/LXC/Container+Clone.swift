@@ -135,18 +135,40 @@ extension Container {
         }
     }
 
-    /// The backing store of the loaded configuration, from the prefix of `lxc.rootfs.path`
-    /// (`"overlay:…"`, `"loop:…"`; a plain path is a directory); nil when there is none or
-    /// liblxc's prefix is one this library does not name.
+    /// The backing store named by the prefix of `lxc.rootfs.path` in the saved
+    /// configuration file (`"overlay:…"`, `"loop:…"`); a plain path to a directory is a
+    /// directory. liblxc's `get_config_item` returns the path without the prefix, so the
+    /// file is read. Nil when there is no root filesystem, or a type this library does not
+    /// name (`nbd`), or a plain path that is not a directory.
     func currentBackingStore() -> BackingStore? {
-        guard let rootfs = try? configItem("lxc.rootfs.path"), !rootfs.isEmpty else { return nil }
-        if rootfs.hasPrefix("/") { return .directory }
-        guard let colon = rootfs.firstIndex(of: ":") else { return nil }
-        return BackingStore(liblxcName: String(rootfs[..<colon]))
+        guard let file = configFileName, let text = readWholeFile(file),
+              let value = Self.lastConfigValue("lxc.rootfs.path", in: text), !value.isEmpty
+        else { return nil }
+        if let colon = value.firstIndex(of: ":"), !value.hasPrefix("/") {
+            return BackingStore(liblxcName: String(value[..<colon]))
+        }
+        var info = stat()
+        if stat(value, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return .directory }
+        return nil
     }
 
-    /// The container's backing store, from its root filesystem path (`lxc.rootfs.path`);
-    /// nil when it has none or liblxc's prefix is one this library does not name (`nbd`).
+    /// The value of the last `key = value` line for `key` in a configuration file's text.
+    static func lastConfigValue(_ key: String, in text: String) -> String? {
+        var result: String?
+        for line in text.split(separator: "\n") {
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            guard trimmed.hasPrefix(key) else { continue }
+            let rest = trimmed.dropFirst(key.count).drop(while: { $0 == " " || $0 == "\t" })
+            guard rest.first == "=" else { continue }
+            let value = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" })
+            result = String(value.reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
+        }
+        return result
+    }
+
+    /// The container's backing store, from the `lxc.rootfs.path` of its configuration file
+    /// (liblxc keeps the type as the path's prefix, `overlay:…`, `loop:…`); nil when it has
+    /// no root filesystem or one of a type this library does not name (`nbd`).
     public var backingStore: BackingStore? { currentBackingStore() }
 }
 

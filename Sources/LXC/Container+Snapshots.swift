@@ -207,7 +207,10 @@ extension Container {
     /// `<name>-pre-restore-<hex>` in the same lxcpath), then lets liblxc restore, and
     /// removes the copy once the restore worked. When the restore fails and liblxc had
     /// destroyed the container, the copy is cloned back under the container's name; only
-    /// if that fails too is the copy left, and the error names it. The container's snapshots
+    /// if that fails too is the copy left, and the error names it. An overlay container,
+    /// which liblxc can clone only as a snapshot that would pin it, is kept as a new
+    /// snapshot of its own instead, restored in its place on failure and destroyed on
+    /// success. The container's snapshots
     /// are kept. This `Container` then refers to the restored container. The corresponding
     /// liblxc call is `c->snapshot_restore` with the container's own name.
     ///
@@ -228,6 +231,12 @@ extension Container {
         let ownName = self.name
         let path = lxcpath
 
+        if currentBackingStore() == .overlay {
+            // liblxc clones an overlay container only as a snapshot, which would pin it and
+            // make liblxc refuse the restore: keep the container as a snapshot instead.
+            try restoreOverlayInPlace(name, handle: handle, operation: operation)
+            return
+        }
         let backupName = Self.backupName(for: ownName)
         let backup: Container
         do {
@@ -268,6 +277,50 @@ extension Container {
         } else {
             try? backup.destroy()
             error.message += "; liblxc had deleted the container, which was put back as it was"
+        }
+        throw error
+    }
+
+    /// ``restoreSnapshotInPlace(_:)`` for an overlay container: the container as it was is
+    /// kept as a snapshot of its own (liblxc keeps the snapshot directory when it deletes
+    /// the container), which is restored in its place if liblxc fails.
+    private func restoreOverlayInPlace(_ name: String, handle: Handle, operation: String) throws {
+        let pointer = handle.pointer
+        guard let restore = pointer.pointee.snapshot_restore else { throw missingFunction(operation, "c->snapshot_restore") }
+        let ownName = self.name
+        let path = lxcpath
+        let kept: String
+        do {
+            kept = try snapshot(comment: "swift-lxc: the container before snapshot \(name) was restored in its place")
+        } catch var error as LXCError {
+            error.message = "could not keep a snapshot of the container before restoring, so nothing was changed: " + error.message
+            throw error
+        }
+        let containerDirectory = "\(path)/\(ownName)"
+        let fingerprint = Self.fingerprint(of: containerDirectory)
+        let restoreError: LXCError? = diagnosed(handle) { cursor in
+            if restore(pointer, name, ownName) { return nil }
+            return failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) over the container")
+        }
+        let fresh = try Container.newHandle(name: ownName, lxcpath: path, operation: operation)
+        replaceHandle(fresh, name: ownName)
+        guard var error = restoreError else {
+            _ = fresh.pointer.pointee.snapshot_destroy?(fresh.pointer, kept)
+            return
+        }
+        if fingerprint != nil && Self.fingerprint(of: containerDirectory) == fingerprint {
+            _ = fresh.pointer.pointee.snapshot_destroy?(fresh.pointer, kept)
+            error.message += "; the container was not changed"
+            throw error
+        }
+        if fresh.pointer.pointee.is_defined?(fresh.pointer) ?? false,
+           fresh.pointer.pointee.snapshot_restore?(fresh.pointer, kept, ownName) ?? false {
+            let again = try Container.newHandle(name: ownName, lxcpath: path, operation: operation)
+            replaceHandle(again, name: ownName)
+            _ = again.pointer.pointee.snapshot_destroy?(again.pointer, kept)
+            error.message += "; liblxc had deleted the container, which was put back as it was"
+        } else {
+            error.message += "; liblxc had deleted the container: it is kept as snapshot \(quoted(kept)), which restoreSnapshotInPlace(\(quoted(kept))) or restoreSnapshot(\(quoted(kept)), as:) brings back"
         }
         throw error
     }

@@ -222,3 +222,55 @@ struct SnapshotTests {
         }
     }
 }
+
+@Suite("Snapshots of overlay containers", .integration, .timeLimit(.minutes(3)))
+struct OverlaySnapshotTests {
+    @Test func overlaySnapshotRestoresAndPinsWhatWasRestoredFromIt() throws {
+        try Sandbox.withBlocking { sandbox in
+            try #require(BackingStore.overlay.isAvailable(in: sandbox.lxcpath))
+            let base = try sandbox.busybox()
+            try base.writeRootfsFile("/base-marker", "base")
+            let container = try base.clone(as: sandbox.uniqueName("ovl"), options: .snapshot, backingStore: .overlay)
+            let delta = "\(sandbox.lxcpath)/\(container.name)/overlay/delta"
+            try "old".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+            let name = try container.snapshot(comment: "overlay")
+            try "new".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+
+            let restored = try container.restoreSnapshot(name, as: sandbox.uniqueName("r"))
+            #expect(restored.backingStore == .overlay)
+            try restored.start()
+            #expect(restored.readFileInside("/marker") == "old")
+            #expect(restored.readFileInside("/base-marker") == "base")
+            try restored.stop()
+
+            // The restored container is an overlay on the snapshot: the snapshot is pinned.
+            let pinned = #expect(throws: LXCError.self) { try container.destroySnapshot(name) }
+            #expect(pinned?.kind == .wrongState)
+            #expect(pinned?.message.contains(restored.name) == true)
+            #expect(try container.snapshots().map(\.name) == [name])
+            try restored.destroy()
+            try container.destroySnapshot(name)
+            #expect(try container.snapshots().isEmpty)
+        }
+    }
+
+    @Test func overlayContainerIsRestoredInPlace() throws {
+        try Sandbox.withBlocking { sandbox in
+            try #require(BackingStore.overlay.isAvailable(in: sandbox.lxcpath))
+            let base = try sandbox.busybox()
+            let container = try base.clone(as: sandbox.uniqueName("ovl"), options: .snapshot, backingStore: .overlay)
+            let delta = "\(sandbox.lxcpath)/\(container.name)/overlay/delta"
+            try "old".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+            let name = try container.snapshot()
+            try "new".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+
+            try container.restoreSnapshotInPlace(name)
+            #expect(container.backingStore == .overlay)
+            #expect(try container.snapshots().map(\.name) == [name], "the kept snapshot is gone again")
+            try container.start()
+            #expect(container.readFileInside("/marker") == "old")
+            try container.stop()
+            #expect(try Container.names(in: sandbox.lxcpath).sorted() == [base.name, container.name].sorted())
+        }
+    }
+}

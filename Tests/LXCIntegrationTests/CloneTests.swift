@@ -113,6 +113,23 @@ struct CloneTests {
         }
     }
 
+    @Test func keepMACAddressKeepsTheInterfacesAddresses() throws {
+        try Sandbox.withBlocking { sandbox in
+            let original = try sandbox.busybox()
+            // A second interface with a fixed address (never started: no link is needed).
+            try original.setConfigItem("lxc.net.1.type", to: "veth")
+            try original.setConfigItem("lxc.net.1.hwaddr", to: "00:16:3e:12:34:56")
+            try original.saveConfig()
+
+            let kept = try original.clone(as: sandbox.uniqueName("mac"), options: .keepMACAddress)
+            #expect(try kept.configItem("lxc.net.1.hwaddr") == "00:16:3e:12:34:56")
+            let fresh = try original.clone(as: sandbox.uniqueName("newmac"))
+            let address = try #require(try fresh.configItem("lxc.net.1.hwaddr"))
+            #expect(address != "00:16:3e:12:34:56")
+            #expect(address.hasPrefix("00:16:3e:"))
+        }
+    }
+
     @Test func cloneOntoAnExistingNameFailsAndLeavesBothIntact() throws {
         try Sandbox.withBlocking { sandbox in
             let first = try sandbox.busybox()

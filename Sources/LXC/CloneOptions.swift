@@ -32,8 +32,9 @@ public struct CloneOptions: OptionSet, Sendable, Hashable {
     /// a directory is then copied). liblxc's `LXC_CLONE_MAYBE_SNAPSHOT`.
     public static let maybeSnapshot = CloneOptions(rawValue: 1 << 4)
 
-    /// Lets the clone go ahead while the original runs. The library otherwise refuses a
-    /// running original, as liblxc 5.0 itself does for every clone. liblxc's
+    /// Lets the clone go ahead while the original runs: liblxc copies the root filesystem
+    /// as it is at that moment, which may be inconsistent while programs write to it.
+    /// Without it, a running original is refused (liblxc refuses it too). liblxc's
     /// `LXC_CLONE_ALLOW_RUNNING`.
     public static let allowRunning = CloneOptions(rawValue: 1 << 6)
 }

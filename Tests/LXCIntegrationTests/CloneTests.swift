@@ -174,7 +174,12 @@ struct CloneTests {
             try original.start()
             let running = #expect(throws: LXCError.self) { _ = try original.clone(as: sandbox.uniqueName("c")) }
             #expect(running?.kind == .wrongState)
+            // With .allowRunning, liblxc copies the running container's root filesystem.
+            let live = try original.clone(as: sandbox.uniqueName("live"), options: .allowRunning)
+            #expect(live.isDefined)
+            #expect(original.state == .running)
             try original.stop()
+            try live.destroy()
 
             for bad in ["", "a/b", "..", "x\ny"] {
                 let error = #expect(throws: LXCError.self) { _ = try original.clone(as: bad) }

@@ -341,13 +341,16 @@ extension Container {
     /// - Parameter includingSnapshots: also destroy the container's snapshots; without it,
     ///   liblxc refuses to destroy a container that has some.
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is running (it
-    ///   keeps running, untouched) or has snapshots and `includingSnapshots` is false;
+    ///   keeps running, untouched), has snapshots and `includingSnapshots` is false, or
+    ///   overlay clones are built on its root filesystem (the message names them);
     ///   ``LXCError/Kind/notFound`` when it is not defined.
     public func destroy(includingSnapshots: Bool = false) throws {
         let operation = "destroy"
         let handle = handle
         let pointer = handle.pointer
         try requireDefined(operation)
+        try requireStopped(operation, "the container is running; stop it before destroying it")
+        try requireNotPinned(operation, verb: "destroy it")
         // liblxc's destroy_with_snapshots fails on a container that never had a snapshot
         // directory ("opendir on snapshot path"): use plain destroy when there are none.
         let snapshotNames = try snapshots().map(\.name)
@@ -359,7 +362,6 @@ extension Container {
         guard let destroy = function else {
             throw missingFunction(operation, withSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
         }
-        try requireStopped(operation, "the container is running; stop it before destroying it")
         try diagnosed(handle) { cursor in
             if destroy(pointer) { return }
             throw failure(operation, handle, cursor, "liblxc could not destroy the container")

@@ -45,7 +45,9 @@ struct CloneTests {
             try clone.stop()
 
             // The base is pinned by its overlay clone.
-            #expect(throws: LXCError.self) { try base.destroy() }
+            let pinned = #expect(throws: LXCError.self) { try base.destroy() }
+            #expect(pinned?.kind == .wrongState)
+            #expect(pinned?.message.contains(clone.name) == true)
             #expect(base.isDefined)
             try clone.destroy()
             try base.destroy()

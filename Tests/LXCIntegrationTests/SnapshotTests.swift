@@ -165,6 +165,34 @@ struct SnapshotTests {
         }
     }
 
+    @Test func anInPlaceRestoreThatLiblxcRefusesAtOnceChangesNothing() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            _ = try container.snapshot()
+            try container.writeRootfsFile("/marker", "current")
+            // A snapshot whose configuration liblxc cannot load: it gives up before
+            // deleting anything.
+            let config = "\(sandbox.lxcpath)/\(container.name)/snaps/snap0/config"
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: config))
+            handle.seekToEndOfFile()
+            handle.write("lxc.no.such.key = 1\n".data(using: .utf8)!)
+            handle.closeFile()
+
+            let error = #expect(throws: LXCError.self) { try container.restoreSnapshotInPlace("snap0") }
+            #expect(error?.message.contains("not changed") == true)
+            #expect(container.readRootfsFile("/marker") == "current")
+            #expect(try Container.names(in: sandbox.lxcpath) == [container.name], "no copy is left behind")
+        }
+    }
+
+    @Test func anEmptyCommentIsKeptAsAnEmptyComment() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            _ = try container.snapshot(comment: "")
+            #expect(try container.snapshots().map(\.comment) == [""])
+        }
+    }
+
     @Test func destroyingAContainerWithSnapshotsNeedsIncludingSnapshots() throws {
         try Sandbox.withBlocking { sandbox in
             let container = try sandbox.busybox()

@@ -66,13 +66,14 @@ extension Container {
                            message: "could not make a temporary file for the comment: \(errnoDescription(code))",
                            code: code, kind: .failed)
         }
-        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { close(fd) }
         var text = text
         let written = text.withUTF8 { bytes -> Bool in
+            guard let base = bytes.baseAddress else { return true }
             var offset = 0
             while offset < bytes.count {
-                let count = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let count = write(fd, base + offset, bytes.count - offset)
                 if count < 0 {
                     if errno == EINTR { continue }
                     return false

@@ -116,4 +116,14 @@ static inline int clxc_pipe_cloexec(int fds[2]) {
     return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
 }
 
+/* Backing stores: the filesystem type (statfs f_type) of a path, or -1 with errno set.
+ * <sys/statfs.h> is not part of Swift's Glibc module. */
+#include <sys/statfs.h>
+static inline long clxc_filesystem_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0)
+        return -1;
+    return (long)info.f_type;
+}
+
 #endif

@@ -20,17 +20,22 @@ extension Container {
     ///   - template: a template name such as `"busybox"` or `"download"` (liblxc runs
     ///     `lxc-<name>` from its template directory), or the absolute path of a template script.
     ///   - backingStore: where the root filesystem is kept.
+    ///   - specs: how to make the backing store (size, filesystem, volume group, …); nil
+    ///     for liblxc's defaults.
     ///   - options: ``CreateOptions/quiet`` to silence the template.
     ///   - arguments: arguments for the template (`["--dist", "debian"]`, say).
     /// - Throws: ``LXCError``: ``LXCError/Kind/alreadyExists`` when the container is defined;
     ///   ``LXCError/Kind/notFound`` for a template that does not exist;
-    ///   ``LXCError/Kind/invalidArgument`` for a bad template name or argument, or an lxcpath
-    ///   that is not a directory; ``LXCError/Kind/permissionDenied`` for an lxcpath the caller
-    ///   cannot write to (a missing lxcpath is made, as `lxc-create` does);
+    ///   ``LXCError/Kind/invalidArgument`` for a bad template name, argument or spec, or an
+    ///   lxcpath that is not a directory; ``LXCError/Kind/permissionDenied`` for an lxcpath the
+    ///   caller cannot write to (a missing lxcpath is made, as `lxc-create` does);
+    ///   ``LXCError/Kind/unsupported`` when this host cannot provide the backing store (the
+    ///   message says why, see ``BackingStore/unavailableReason(in:)``);
     ///   ``LXCError/Kind/failed`` when the template fails, with liblxc's log lines.
     public func create(
         template: String,
         backingStore: BackingStore = .directory,
+        specs: BackingStoreSpecs? = nil,
         options: CreateOptions = [],
         arguments: [String] = []
     ) throws {
@@ -40,6 +45,14 @@ extension Container {
             try Validate.noNUL(argument, what: "template argument", operation: operation, container: name)
         }
         try Validate.writableLXCPath(lxcpath, operation: operation, container: name)
+        try specs?.validate(operation: operation, container: name)
+        if let reason = backingStore.unavailableReason(in: lxcpath) {
+            throw LXCError(operation: operation, container: name,
+                           message: "this host cannot provide the \(backingStore.displayName) backing store (\(quoted(backingStore.liblxcName))): \(reason)",
+                           code: EOPNOTSUPP, kind: .unsupported)
+        }
+        // liblxc's block-device drivers read the specs without checking for NULL.
+        let effectiveSpecs = specs ?? ([.directory, .overlay].contains(backingStore) ? nil : BackingStoreSpecs())
         let handle = handle
         let pointer = handle.pointer
         guard let create = pointer.pointee.create else { throw missingFunction(operation, "c->create") }
@@ -53,7 +66,14 @@ extension Container {
 
             try diagnosed(handle) { cursor in
                 let created = withCStringArray(arguments) { argv in
-                    ForkGate.asFork { create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv) }
+                    ForkGate.asFork {
+                        guard let effectiveSpecs else {
+                            return create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
+                        }
+                        return effectiveSpecs.withCSpecs {
+                            create(pointer, template, backingStore.liblxcName, $0, options.rawValue, argv)
+                        }
+                    }
                 }
                 if created { return }
                 // liblxc removes what a failed create made, but leaves the handle with the
@@ -352,18 +372,28 @@ extension Container {
     /// - Parameter includingSnapshots: also destroy the container's snapshots; without it,
     ///   liblxc refuses to destroy a container that has some.
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is running (it
-    ///   keeps running, untouched); ``LXCError/Kind/notFound`` when it is not defined.
+    ///   keeps running, untouched), has snapshots and `includingSnapshots` is false, or
+    ///   overlay clones are built on its root filesystem (the message names them);
+    ///   ``LXCError/Kind/notFound`` when it is not defined.
     public func destroy(includingSnapshots: Bool = false) throws {
         let operation = "destroy"
         let handle = handle
         let pointer = handle.pointer
-        let function = includingSnapshots ? pointer.pointee.destroy_with_snapshots : pointer.pointee.destroy
-        guard let destroy = function else {
-            throw missingFunction(operation, includingSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
-        }
         try withNameLock {
             try requireDefined(operation)
             try requireStopped(operation, "the container is running; stop it before destroying it")
+            try requireNotPinned(operation, verb: "destroy it")
+            // liblxc's destroy_with_snapshots fails on a container that never had a snapshot
+            // directory ("opendir on snapshot path"): use plain destroy when there are none.
+            let snapshotNames = try snapshots().map(\.name)
+            let withSnapshots = includingSnapshots && !snapshotNames.isEmpty
+            if !includingSnapshots && !snapshotNames.isEmpty {
+                throw wrongStateError(operation, "the container has snapshots (\(snapshotNames.joined(separator: ", "))); destroy(includingSnapshots: true) destroys them too")
+            }
+            let function = withSnapshots ? pointer.pointee.destroy_with_snapshots : pointer.pointee.destroy
+            guard let destroy = function else {
+                throw missingFunction(operation, withSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
+            }
             try diagnosed(handle) { cursor in
                 if ForkGate.asFork({ destroy(pointer) }) { return }
                 throw failure(operation, handle, cursor, "liblxc could not destroy the container")
@@ -433,10 +463,12 @@ extension Container {
     // MARK: async forms
 
     /// Creates the container without blocking the caller's thread; see
-    /// ``create(template:backingStore:options:arguments:)``.
-    public func create(template: String, backingStore: BackingStore = .directory,
+    /// ``create(template:backingStore:specs:options:arguments:)``.
+    public func create(template: String, backingStore: BackingStore = .directory, specs: BackingStoreSpecs? = nil,
                        options: CreateOptions = [], arguments: [String] = []) async throws {
-        try await offload { try self.create(template: template, backingStore: backingStore, options: options, arguments: arguments) }
+        try await offload {
+            try self.create(template: template, backingStore: backingStore, specs: specs, options: options, arguments: arguments)
+        }
     }
 
     /// Starts the container without blocking the caller's thread; see ``start(useInit:arguments:)``.

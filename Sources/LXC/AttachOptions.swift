@@ -201,6 +201,13 @@ public struct AttachOptions: Sendable, Hashable {
     ///
     /// Setting a label adds ``Flags/lsmLabel`` to ``flags`` (and nil removes it).
     /// The corresponding C field is `lsm_label`.
+    ///
+    /// On a host where neither AppArmor nor SELinux is enabled, liblxc uses its no-op LSM
+    /// driver, which accepts any label and applies none; liblxc 5.0's driver then also
+    /// reports descriptor 0 as the label's file, which liblxc closes in the calling process
+    /// (this process's standard input). The library therefore does not pass the label to
+    /// liblxc on such a host: the program runs exactly as liblxc would run it, and descriptor 0
+    /// stays open.
     public var lsmLabel: String? {
         didSet {
             if lsmLabel == nil { flags.remove(.lsmLabel) } else { flags.insert(.lsmLabel) }
@@ -312,7 +319,7 @@ extension AttachOptions {
         }
 
         let cwd = workingDirectory.map { strdup($0) }
-        let label = lsmLabel.map { strdup($0) }
+        let label = (LSM.isEnabled ? lsmLabel : nil).map { strdup($0) }
         defer {
             free(cwd ?? nil)
             free(label ?? nil)

@@ -24,6 +24,9 @@ public final class ConsoleTTY: Sendable {
     }
 
     /// Gives the tty back to the container and closes both descriptors; later calls do nothing.
+    ///
+    /// The container's monitor frees the tty when it notices the closed connection, a moment
+    /// later: an allocation of the same tty straight after `close()` may still find it taken.
     public func close() {
         let already = closed.withLock { closed -> Bool in
             defer { closed = true }

@@ -81,7 +81,7 @@ extension Container {
         operation: String
     ) throws -> Container {
         let pointer = handle.pointer
-        guard let clone = pointer.pointee.clone else { throw missingFunction(operation, "c->clone") }
+        guard pointer.pointee.clone != nil else { throw missingFunction(operation, "c->clone") }
         try requireNoContainer(newName, in: target, operation: operation)
 
         let source = currentBackingStore()
@@ -100,21 +100,14 @@ extension Container {
         }
 
         try diagnosed(handle) { cursor in
-            let made: UnsafeMutablePointer<lxc_container>? = withOptionalCString(store?.liblxcName) { type in
-                if hookArguments.isEmpty {
-                    return clone(pointer, newName, target, options.rawValue, type, nil, size, nil)
-                }
-                return withCStringArray(hookArguments) { clone(pointer, newName, target, options.rawValue, type, nil, size, $0) }
-            }
-            if let made {
-                // The clone's own handle is dropped: the returned Container opens the saved
-                // configuration afresh.
-                _ = lxc_container_put(made)
-                return
-            }
+            // Made in a child process (see Isolated); the returned Container opens the saved
+            // configuration afresh.
+            let outcome = Isolated.clone(pointer, newName: newName, lxcpath: target, flags: options.rawValue,
+                                         backingStore: store?.liblxcName, size: size, hookArguments: hookArguments)
+            if outcome.succeeded { return }
             var explanation = "liblxc could not clone the container as \(quoted(newName)) in \(target)"
             if let store { explanation += " with the \(store.displayName) backing store" }
-            throw failure(operation, handle, cursor, explanation)
+            throw failure(operation, handle, cursor, explanation, outcome: outcome)
         }
         return try Container(name: newName, lxcpath: target)
     }

@@ -55,7 +55,7 @@ extension Container {
         let effectiveSpecs = specs ?? ([.directory, .overlay].contains(backingStore) ? nil : BackingStoreSpecs())
         let handle = handle
         let pointer = handle.pointer
-        guard let create = pointer.pointee.create else { throw missingFunction(operation, "c->create") }
+        guard pointer.pointee.create != nil else { throw missingFunction(operation, "c->create") }
         try withNameLock {
             if pointer.pointee.is_defined?(pointer) ?? false {
                 throw LXCError(operation: operation, container: name,
@@ -65,21 +65,27 @@ extension Container {
             defer { handle.configurationReplaced() }
 
             try diagnosed(handle) { cursor in
-                let created = withCStringArray(arguments) { argv in
-                    ForkGate.asFork {
-                        guard let effectiveSpecs else {
-                            return create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
-                        }
-                        return effectiveSpecs.withCSpecs {
-                            create(pointer, template, backingStore.liblxcName, $0, options.rawValue, argv)
-                        }
+                // Made in a child process (see Isolated): the child's copy of the handle
+                // gets the new configuration, so this handle loads it from the file after.
+                let outcome: Isolated.Outcome
+                if let effectiveSpecs {
+                    outcome = effectiveSpecs.withCSpecs {
+                        Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
+                                        specs: $0, flags: options.rawValue, arguments: arguments)
                     }
+                } else {
+                    outcome = Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
+                                              specs: nil, flags: options.rawValue, arguments: arguments)
                 }
-                if created { return }
-                // liblxc removes what a failed create made, but leaves the handle with the
-                // half-made configuration (a rootfs path that no longer exists), on which every
-                // later create fails. Drop it, so the handle is as good as new.
-                pointer.pointee.clear_config?(pointer)
+                if outcome.succeeded {
+                    pointer.pointee.clear_config?(pointer)
+                    if !(pointer.pointee.load_config?(pointer, nil) ?? false) {
+                        throw LXCError(operation: operation, container: name,
+                                       message: "the container was created, but its configuration file could not be loaded",
+                                       kind: .failed, log: cursor.errorLines(for: name))
+                    }
+                    return
+                }
                 let log = cursor.errorLines(for: name)
                 if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
                     throw LXCError(operation: operation, container: name,
@@ -92,7 +98,7 @@ extension Container {
                         ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
                         : "; liblxc logged no reason (the template's own messages went to standard error)"
                 }
-                throw failure(operation, handle, cursor, explanation)
+                throw failure(operation, handle, cursor, explanation, outcome: outcome)
             }
         }
     }
@@ -124,6 +130,12 @@ extension Container {
     /// long-running program leaves no monitor cgroups behind. The corresponding liblxc call
     /// is `c->start`.
     ///
+    /// After `setDaemonizes(false)`, liblxc would make the calling process the container's
+    /// monitor, which is unsafe in a multi-threaded process; a child process of the library
+    /// is the monitor instead, and `start` returns when the container has stopped (true to
+    /// liblxc's foreground start), throwing when its init exited with a failure (the message
+    /// gives its exit code or signal).
+    ///
     /// - Parameters:
     ///   - useInit: run `lxc-init` as the container's first process, with `arguments` as the
     ///     program it runs (an application container).
@@ -141,6 +153,25 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard let start = pointer.pointee.start else { throw missingFunction(operation, "c->start") }
+        if !pointer.pointee.daemonize {
+            // liblxc would make this process the container's monitor and start the init with
+            // a raw clone, unsafe in a multi-threaded process: a child of its own does it.
+            try diagnosed(handle) { cursor in
+                let outcome = Isolated.startInForeground(pointer, useInit: useInit, arguments: arguments)
+                if outcome.succeeded {
+                    // liblxc reports a foreground start that ran as a success and leaves the
+                    // init's wait status in error_num.
+                    if outcome.errorNumber == 0 { return }
+                    let status = ExitStatus(waitStatus: outcome.errorNumber)
+                    throw LXCError(operation: operation, container: name,
+                                   message: "the container ran in the foreground and stopped; its init \(status)",
+                                   kind: .failed, log: cursor.errorLines(for: name))
+                }
+                if outcome.problem != nil { throw failure(operation, handle, cursor, outcome: outcome) }
+                throw startFailure(handle, cursor)
+            }
+            return
+        }
         try diagnosed(handle) { cursor in
             let started = CallerCgroups.preservingMembership {
                 if arguments.isEmpty {
@@ -391,12 +422,18 @@ extension Container {
                 throw wrongStateError(operation, "the container has snapshots (\(snapshotNames.joined(separator: ", "))); destroy(includingSnapshots: true) destroys them too")
             }
             let function = withSnapshots ? pointer.pointee.destroy_with_snapshots : pointer.pointee.destroy
-            guard let destroy = function else {
+            guard function != nil else {
                 throw missingFunction(operation, withSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
             }
             try diagnosed(handle) { cursor in
-                if ForkGate.asFork({ destroy(pointer) }) { return }
-                throw failure(operation, handle, cursor, "liblxc could not destroy the container")
+                let outcome = Isolated.destroy(pointer, includingSnapshots: withSnapshots)
+                if outcome.succeeded {
+                    // The child's copy of the handle forgot the configuration; so does this one.
+                    pointer.pointee.clear_config?(pointer)
+                    handle.configurationReplaced()
+                    return
+                }
+                throw failure(operation, handle, cursor, "liblxc could not destroy the container", outcome: outcome)
             }
         }
     }
@@ -415,7 +452,7 @@ extension Container {
         try Validate.name(newName, operation: operation)
         let handle = handle
         let pointer = handle.pointer
-        guard let rename = pointer.pointee.rename else { throw missingFunction(operation, "c->rename") }
+        guard pointer.pointee.rename != nil else { throw missingFunction(operation, "c->rename") }
         let oldName = name
         if newName == oldName {
             throw LXCError.invalid(operation, oldName, "the new name is the container's name already")
@@ -434,8 +471,10 @@ extension Container {
                                    code: EEXIST, kind: .alreadyExists)
                 }
                 try diagnosed(handle) { cursor in
-                    if !rename(pointer, newName) {
-                        throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))")
+                    let outcome = Isolated.rename(pointer, to: newName)
+                    if !outcome.succeeded {
+                        throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))",
+                                      outcome: outcome)
                     }
                 }
                 // liblxc leaves the handle on the old, now undefined, name: follow the container.

@@ -25,7 +25,7 @@ extension Container {
         let operation = "snapshot"
         let handle = handle
         let pointer = handle.pointer
-        guard let snapshot = pointer.pointee.snapshot else { throw missingFunction(operation, "c->snapshot") }
+        guard pointer.pointee.snapshot != nil else { throw missingFunction(operation, "c->snapshot") }
         try requireDefined(operation)
         try requireStopped(operation, "the container is running; liblxc snapshots only stopped containers, so stop it first")
         let before = Set(try snapshots().map(\.name))
@@ -37,9 +37,9 @@ extension Container {
         defer { if let commentFile { unlink(commentFile) } }
 
         let number = try diagnosed(handle) { cursor -> Int32 in
-            let number = withOptionalCString(commentFile) { snapshot(pointer, $0) }
-            if number >= 0 { return number }
-            var error = failure(operation, handle, cursor, "liblxc could not snapshot the container")
+            let outcome = Isolated.snapshot(pointer, commentFile: commentFile)
+            if outcome.problem == nil && outcome.value >= 0 { return outcome.value }
+            var error = failure(operation, handle, cursor, "liblxc could not snapshot the container", outcome: outcome)
             if error.log.contains(where: { $0.contains("cannot be backed up") }) {
                 error.kind = .unsupported
                 error.message = "the container's backing store cannot be snapshotted by liblxc"
@@ -47,7 +47,7 @@ extension Container {
             // liblxc may fail after the snapshot itself was made (writing its time or
             // comment): remove such a half-made snapshot.
             if let made = try? snapshots().map(\.name).filter({ !before.contains($0) }) {
-                for name in made { _ = pointer.pointee.snapshot_destroy?(pointer, name) }
+                for name in made { _ = Isolated.destroySnapshot(pointer, name) }
             }
             throw error
         }
@@ -181,7 +181,7 @@ extension Container {
         try Validate.name(newName, operation: operation)
         let handle = handle
         let pointer = handle.pointer
-        guard let restore = pointer.pointee.snapshot_restore else { throw missingFunction(operation, "c->snapshot_restore") }
+        guard pointer.pointee.snapshot_restore != nil else { throw missingFunction(operation, "c->snapshot_restore") }
         if newName == self.name {
             throw LXCError.invalid(operation, self.name,
                                    "restoring a snapshot under the container's own name makes liblxc destroy the container first; call restoreSnapshotInPlace(_:) to replace the container (it keeps the container when the restore fails), or give another name")
@@ -193,8 +193,10 @@ extension Container {
         try requireNotPinned(operation, verb: "restore a snapshot of it")
 
         try diagnosed(handle) { cursor in
-            if restore(pointer, name, newName) { return }
-            throw failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))")
+            let outcome = Isolated.restoreSnapshot(pointer, name, as: newName)
+            if outcome.succeeded { return }
+            throw failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))",
+                          outcome: outcome)
         }
         return try Container(name: newName, lxcpath: path)
     }
@@ -224,7 +226,7 @@ extension Container {
         try Validate.name(name, operation: operation, what: "snapshot name")
         let handle = handle
         let pointer = handle.pointer
-        guard let restore = pointer.pointee.snapshot_restore else { throw missingFunction(operation, "c->snapshot_restore") }
+        guard pointer.pointee.snapshot_restore != nil else { throw missingFunction(operation, "c->snapshot_restore") }
         try requireDefined(operation)
         try requireStopped(operation, "the container is running; stop it before restoring a snapshot over it")
         _ = try requireSnapshot(name, operation: operation)
@@ -252,8 +254,10 @@ extension Container {
         let containerDirectory = "\(path)/\(ownName)"
         let fingerprint = Self.fingerprint(of: containerDirectory)
         let restoreError: LXCError? = diagnosed(handle) { cursor in
-            if restore(pointer, name, ownName) { return nil }
-            return failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) over the container")
+            let outcome = Isolated.restoreSnapshot(pointer, name, as: ownName)
+            if outcome.succeeded { return nil }
+            return failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) over the container",
+                           outcome: outcome)
         }
         guard var error = restoreError else {
             replaceHandle(try Container.newHandle(name: ownName, lxcpath: path, operation: operation), name: ownName)
@@ -287,7 +291,7 @@ extension Container {
     /// the container), which is restored in its place if liblxc fails.
     private func restoreOverlayInPlace(_ name: String, handle: Handle, operation: String) throws {
         let pointer = handle.pointer
-        guard let restore = pointer.pointee.snapshot_restore else { throw missingFunction(operation, "c->snapshot_restore") }
+        guard pointer.pointee.snapshot_restore != nil else { throw missingFunction(operation, "c->snapshot_restore") }
         let ownName = self.name
         let path = lxcpath
         let kept: String
@@ -300,25 +304,27 @@ extension Container {
         let containerDirectory = "\(path)/\(ownName)"
         let fingerprint = Self.fingerprint(of: containerDirectory)
         let restoreError: LXCError? = diagnosed(handle) { cursor in
-            if restore(pointer, name, ownName) { return nil }
-            return failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) over the container")
+            let outcome = Isolated.restoreSnapshot(pointer, name, as: ownName)
+            if outcome.succeeded { return nil }
+            return failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) over the container",
+                           outcome: outcome)
         }
         let fresh = try Container.newHandle(name: ownName, lxcpath: path, operation: operation)
         replaceHandle(fresh, name: ownName)
         guard var error = restoreError else {
-            _ = fresh.pointer.pointee.snapshot_destroy?(fresh.pointer, kept)
+            _ = Isolated.destroySnapshot(fresh.pointer, kept)
             return
         }
         if fingerprint != nil && Self.fingerprint(of: containerDirectory) == fingerprint {
-            _ = fresh.pointer.pointee.snapshot_destroy?(fresh.pointer, kept)
+            _ = Isolated.destroySnapshot(fresh.pointer, kept)
             error.message += "; the container was not changed"
             throw error
         }
         if fresh.pointer.pointee.is_defined?(fresh.pointer) ?? false,
-           fresh.pointer.pointee.snapshot_restore?(fresh.pointer, kept, ownName) ?? false {
+           Isolated.restoreSnapshot(fresh.pointer, kept, as: ownName).succeeded {
             let again = try Container.newHandle(name: ownName, lxcpath: path, operation: operation)
             replaceHandle(again, name: ownName)
-            _ = again.pointer.pointee.snapshot_destroy?(again.pointer, kept)
+            _ = Isolated.destroySnapshot(again.pointer, kept)
             error.message += "; liblxc had deleted the container, which was put back as it was"
         } else {
             error.message += "; liblxc had deleted the container: it is kept as snapshot \(quoted(kept)), which restoreSnapshotInPlace(\(quoted(kept))) or restoreSnapshot(\(quoted(kept)), as:) brings back"
@@ -401,7 +407,7 @@ extension Container {
         let operation = "destroySnapshot"
         let handle = handle
         let pointer = handle.pointer
-        guard let destroy = pointer.pointee.snapshot_destroy else { throw missingFunction(operation, "c->snapshot_destroy") }
+        guard pointer.pointee.snapshot_destroy != nil else { throw missingFunction(operation, "c->snapshot_destroy") }
         try requireDefined(operation)
         let snapshot = try requireSnapshot(name, operation: operation)
         let dependents = Self.overlayDependents(name: snapshot.name, lxcpath: snapshot.lxcpath)
@@ -409,8 +415,9 @@ extension Container {
             throw wrongStateError(operation, "snapshot \(quoted(name)) is the lower layer of \(Self.describe(dependents)); liblxc keeps it while they exist, so destroy them first")
         }
         try diagnosed(handle) { cursor in
-            if destroy(pointer, name) { return }
-            throw failure(operation, handle, cursor, "liblxc could not destroy snapshot \(quoted(name))")
+            let outcome = Isolated.destroySnapshot(pointer, name)
+            if outcome.succeeded { return }
+            throw failure(operation, handle, cursor, "liblxc could not destroy snapshot \(quoted(name))", outcome: outcome)
         }
     }
 
@@ -426,17 +433,18 @@ extension Container {
         let operation = "destroyAllSnapshots"
         let handle = handle
         let pointer = handle.pointer
-        guard let destroyAll = pointer.pointee.snapshot_destroy_all else {
+        guard pointer.pointee.snapshot_destroy_all != nil else {
             throw missingFunction(operation, "c->snapshot_destroy_all")
         }
         try requireDefined(operation)
         if try snapshots().isEmpty { return }
         try diagnosed(handle) { cursor in
-            if destroyAll(pointer) { return }
+            let outcome = Isolated.destroyAllSnapshots(pointer)
+            if outcome.succeeded { return }
             let left = (try? snapshots().map(\.name)) ?? []
-            if left.isEmpty { return }
+            if left.isEmpty && outcome.problem == nil { return }
             throw failure(operation, handle, cursor,
-                          "liblxc could not destroy every snapshot; left: \(left.joined(separator: ", "))")
+                          "liblxc could not destroy every snapshot; left: \(left.joined(separator: ", "))", outcome: outcome)
         }
     }
 

@@ -361,9 +361,18 @@ struct AttachTests {
             #expect(options.flags.contains(.lsmLabel))
             // This host runs no LSM (liblxc's "nop" driver), which accepts any label; on an
             // AppArmor host "unconfined" is a valid profile.
+            var before = stat()
+            let hadInput = fstat(STDIN_FILENO, &before) == 0
             #expect(try container.run(["true"], options: options) == .exited(0))
             options.flags.remove(.lsm)
             #expect(try container.run(["true"], options: options) == .exited(0))
+            // liblxc's no-op driver reports descriptor 0 as the label's file and liblxc closes
+            // it: this process's standard input must still be the file it was.
+            if hadInput {
+                var after = stat()
+                #expect(fstat(STDIN_FILENO, &after) == 0, "standard input was closed")
+                #expect(after.st_dev == before.st_dev && after.st_ino == before.st_ino, "standard input was replaced")
+            }
         }
     }
 

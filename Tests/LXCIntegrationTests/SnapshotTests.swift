@@ -1,5 +1,6 @@
 import Foundation
 import LXC
+import Synchronization
 import Testing
 
 @Suite("Snapshots of real busybox containers", .integration, .timeLimit(.minutes(3)))
@@ -28,6 +29,29 @@ struct SnapshotTests {
             #expect(restored.state == .running)
             #expect(restored.readFileInside("/marker") == "old")
             try restored.stop()
+        }
+    }
+
+    /// liblxc copies a directory-backed container with an rsync it starts by a raw clone;
+    /// made straight from this multi-threaded process, that child could inherit stdio's lock
+    /// from a thread that was opening a file, and hang for ever. The library makes such calls
+    /// from a single-threaded child: snapshots and clones finish while other threads hold
+    /// that lock most of the time.
+    @Test func snapshotsAndClonesFinishWhileOtherThreadsOpenFiles() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            let holders = StdioLockHolders(threads: 2)
+            defer { holders.stop() }
+            try await LXC.withTimeout(.seconds(300)) {
+                for round in 0..<4 {
+                    let name = try await container.snapshot(comment: "round \(round)")
+                    #expect(name == "snap\(round)")
+                    let copy = try await container.clone(as: sandbox.uniqueName("copy"))
+                    try await copy.destroy()
+                }
+            }
+            #expect(try await container.snapshots().count == 4)
+            #expect(holders.taken.load(ordering: .relaxed) > 0)
         }
     }
 
@@ -300,5 +324,49 @@ struct OverlaySnapshotTests {
             try container.stop()
             #expect(try Container.names(in: sandbox.lxcpath).sorted() == [base.name, container.name].sorted())
         }
+    }
+}
+
+/// Threads that keep stdio's list of open files locked most of the time, as threads that
+/// open and close files now and then do for a moment, until stopped.
+///
+/// glibc exports the lock as `_IO_list_lock`/`_IO_list_unlock`; a process forked by a raw
+/// clone while it is held can never open a file. Where the symbols are missing (not glibc),
+/// the threads open and close a file in a loop instead.
+final class StdioLockHolders: Sendable {
+    private typealias LockFunction = @convention(c) () -> Void
+    private let stopping = Atomic<Bool>(false)
+    private let running = Atomic<Int>(0)
+    /// How many times the lock was taken, in all.
+    let taken = Atomic<Int>(0)
+
+    init(threads: Int) {
+        let lock = dlsym(nil, "_IO_list_lock").map { unsafeBitCast($0, to: LockFunction.self) }
+        let unlock = dlsym(nil, "_IO_list_unlock").map { unsafeBitCast($0, to: LockFunction.self) }
+        for _ in 0..<threads {
+            running.add(1, ordering: .relaxed)
+            let thread = Thread { [self] in
+                while !stopping.load(ordering: .relaxed) {
+                    if let lock, let unlock {
+                        lock()
+                        usleep(5_000)
+                        unlock()
+                        taken.add(1, ordering: .relaxed)
+                        usleep(500)
+                    } else if let file = fopen("/proc/self/status", "re") {
+                        fclose(file)
+                        taken.add(1, ordering: .relaxed)
+                    }
+                }
+                running.subtract(1, ordering: .releasing)
+            }
+            thread.start()
+        }
+    }
+
+    /// Stops the threads and waits until they ended.
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        while running.load(ordering: .acquiring) > 0 { usleep(1_000) }
     }
 }

@@ -585,6 +585,6 @@ extension Container {
     @available(*, unavailable, renamed: "start(useInit:arguments:)")
     public func startl(_ useInit: Bool, _ arguments: String...) throws { try start(useInit: useInit, arguments: arguments) }
 
-    @available(*, unavailable, renamed: "create(template:backingStore:options:arguments:)")
+    @available(*, unavailable, renamed: "create(template:backingStore:specs:options:arguments:)")
     public func createl(_ template: String, _ arguments: String...) throws { try create(template: template, arguments: arguments) }
 }

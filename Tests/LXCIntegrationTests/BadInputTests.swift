@@ -19,7 +19,8 @@ struct BadInputTests {
         return files
     }
 
-    @Test("Bad names", arguments: ["", ".", "..", "a/b", "nul\u{0}", "new\nline", String(repeating: "n", count: 300)])
+    @Test("Bad names", arguments: ["", ".", "..", "a/b", "nul\u{0}", "new\nline", String(repeating: "n", count: 300),
+                                   String(decoding: [0x62, 0x61, 0x64, 0xFF, 0xFE], as: UTF8.self)])
     func badNames(name: String) throws {
         try Sandbox.withBlocking { sandbox in
             let existing = try sandbox.busybox()

@@ -5,6 +5,10 @@ import Testing
 @Suite("lxcctl drives real containers", .integration, .timeLimit(.minutes(3)))
 struct CLITests {
     func lxcctl(_ sandbox: Sandbox, _ arguments: String...) throws -> LXCCtlRunner.Result {
+        try lxcctl(sandbox, arguments)
+    }
+
+    func lxcctl(_ sandbox: Sandbox, _ arguments: [String]) throws -> LXCCtlRunner.Result {
         try LXCCtlRunner.run(["--lxcpath", sandbox.lxcpath] + arguments)
     }
 
@@ -46,6 +50,131 @@ struct CLITests {
         }
     }
 
+    /// Parses a command's standard output as JSON.
+    func json<T>(_ result: LXCCtlRunner.Result, as type: T.Type = [String: Any].self) throws -> T {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? T,
+                     "status \(result.status) out \(result.standardOutput) err \(result.standardError)")
+    }
+
+    @Test func infoExecAndCgroupOnARunningContainer() throws {
+        try Sandbox.withBlocking { sandbox in
+            let bridge = HostTools.uniqueLinkName("swlxbr")
+            try HostTools.require(["ip", "link", "add", bridge, "type", "bridge"])
+            defer { _ = try? HostTools.run(["ip", "link", "del", bridge]) }
+            try HostTools.require(["ip", "link", "set", bridge, "up"])
+
+            let address = "192.0.2.\(Int.random(in: 10...250))"
+            let container = try sandbox.busybox()
+            let name = container.name
+            try container.clearConfigItem("lxc.net")
+            try container.setConfigItem("lxc.net.0.type", to: "veth")
+            try container.setConfigItem("lxc.net.0.link", to: bridge)
+            try container.setConfigItem("lxc.net.0.flags", to: "up")
+            try container.setConfigItem("lxc.net.0.ipv4.address", to: "\(address)/24")
+            try container.saveConfig()
+            try HostTools.removeDHCPClient(from: container, in: sandbox)
+
+            let stopped = try json(try lxcctl(sandbox, "info", name, "--format", "json"))
+            #expect(stopped["state"] as? String == "STOPPED")
+            #expect(stopped["pid"] is NSNull)
+            #expect(stopped["memoryBytes"] is NSNull)
+            #expect(stopped["cpuNanoseconds"] is NSNull)
+
+            #expect(try lxcctl(sandbox, "start", name).status == 0)
+            _ = try container.waitForIPAddresses(family: .ipv4, timeout: .seconds(20))
+
+            let info = try json(try lxcctl(sandbox, "info", name, "--format", "json"))
+            #expect(info["name"] as? String == name)
+            #expect(info["state"] as? String == "RUNNING")
+            let pid = try #require(info["pid"] as? Int)
+            #expect(pid > 0)
+            #expect(Int32(pid) == container.initPID)
+            #expect(info["ipv4"] as? [String] == [address])
+            #expect(info["ipv6"] is [Any])
+            #expect(try #require(info["memoryBytes"] as? Int) > 0)
+            #expect(try #require(info["cpuNanoseconds"] as? Int) > 0)
+            let configFile = try #require(info["configFile"] as? String)
+            #expect(FileManager.default.fileExists(atPath: configFile))
+            #expect(configFile == container.configFileName)
+
+            let table = try lxcctl(sandbox, "info", name)
+            #expect(table.status == 0)
+            #expect(table.standardOutput.contains("RUNNING"))
+            #expect(table.standardOutput.contains(address))
+
+            let rows = try json(try lxcctl(sandbox, "ls", "--format", "json"), as: [[String: Any]].self)
+            #expect(rows.first { $0["name"] as? String == name }?["ipv4"] as? [String] == [address])
+
+            #expect(try lxcctl(sandbox, "exec", name, "--", "sh", "-c", "exit 5").status == 5)
+            let echo = try lxcctl(sandbox, "exec", name, "--", "echo", "hi")
+            #expect(echo.status == 0)
+            #expect(echo.standardOutput == "hi\n")
+            let stderr = try lxcctl(sandbox, "exec", name, "--", "sh", "-c", "echo oops >&2")
+            #expect(stderr.standardError == "oops\n")
+            #expect(stderr.standardOutput == "")
+            let env = try lxcctl(sandbox, "exec", name, "--env", "A=1", "--env", "B=x=y", "--", "sh", "-c", "echo $A $B")
+            #expect(env.standardOutput == "1 x=y\n")
+            let cwd = try lxcctl(sandbox, "exec", name, "--cwd", "/tmp", "--user", "1000", "--group", "1001", "--", "sh", "-c", "pwd; id -u; id -g")
+            #expect(cwd.standardOutput == "/tmp\n1000\n1001\n", "\(cwd.standardError)")
+            #expect(try lxcctl(sandbox, "exec", name, "--", "sh", "-c", "kill -KILL $$").status == 128 + SIGKILL)
+            let missing = try lxcctl(sandbox, "exec", name, "--", "no-such-program")
+            #expect(missing.status != 0)
+            #expect(missing.standardError.contains("no-such-program"))
+
+            let limit = try lxcctl(sandbox, "cgroup", "get", name, "pids.max")
+            #expect(limit.standardOutput == "max\n", "\(limit.standardError)")
+            #expect(try lxcctl(sandbox, "cgroup", "set", name, "pids.max", "50").status == 0)
+            #expect(try lxcctl(sandbox, "cgroup", "get", name, "pids.max").standardOutput == "50\n")
+            #expect(try container.cgroupItem("pids.max") == "50")
+            let refused = try lxcctl(sandbox, "cgroup", "set", name, "pids.max", "banana")
+            #expect(refused.status != 0)
+            #expect(refused.standardError.split(separator: "\n").count == 1, "\(refused.standardError)")
+            #expect(try container.cgroupItem("pids.max") == "50", "nothing changed")
+            let noFile = try lxcctl(sandbox, "cgroup", "get", name, "pids.no_such_file")
+            #expect(noFile.status != 0)
+            #expect(noFile.standardError.contains(name))
+        }
+    }
+
+    @Test func snapshotsAndClonesThroughTheCLI() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            let name = container.name
+
+            let taken = try lxcctl(sandbox, "snapshot", "create", name, "--comment", "before the upgrade")
+            #expect(taken.status == 0, "\(taken.standardError)")
+            let snapshot = taken.standardOutput.trimmingCharacters(in: .newlines)
+            #expect(snapshot == "snap0")
+            let listed = try json(try lxcctl(sandbox, "snapshot", "list", name, "--format", "json"), as: [[String: Any]].self)
+            #expect(listed.count == 1)
+            #expect(listed.first?["name"] as? String == snapshot)
+            #expect(listed.first?["comment"] as? String == "before the upgrade")
+            #expect((listed.first?["timestamp"] as? String)?.isEmpty == false)
+            #expect(try lxcctl(sandbox, "snapshot", "list", name).standardOutput.contains("before the upgrade"))
+
+            let restored = sandbox.uniqueName("cli-restored")
+            #expect(try lxcctl(sandbox, "snapshot", "restore", name, snapshot, restored).status == 0)
+            #expect(try lxcctl(sandbox, "start", restored).status == 0)
+            #expect(try Container(name: restored, lxcpath: sandbox.lxcpath).state == .running)
+
+            let cloned = sandbox.uniqueName("cli-clone")
+            let clone = try lxcctl(sandbox, "clone", name, cloned)
+            #expect(clone.status == 0, "\(clone.standardError)")
+            let rows = try json(try lxcctl(sandbox, "ls", "--format", "json"), as: [[String: Any]].self)
+            let states = Dictionary(uniqueKeysWithValues: rows.compactMap { row in
+                (row["name"] as? String).map { ($0, row["state"] as? String) }
+            })
+            #expect(states == [name: "STOPPED", restored: "RUNNING", cloned: "STOPPED"])
+            #expect(try Container(name: cloned, lxcpath: sandbox.lxcpath).configItem("lxc.uts.name") == cloned)
+
+            #expect(try lxcctl(sandbox, "snapshot", "destroy", name, snapshot).status == 0)
+            #expect(try json(try lxcctl(sandbox, "snapshot", "list", name, "--format", "json"), as: [Any].self).isEmpty)
+            let gone = try lxcctl(sandbox, "snapshot", "destroy", name, snapshot)
+            #expect(gone.status != 0)
+            #expect(gone.standardError.contains(snapshot))
+        }
+    }
+
     @Test func badInputExitsNonZeroWithOneLine() throws {
         try Sandbox.withBlocking { sandbox in
             let unknown = try lxcctl(sandbox, "start", "no-such-container")
@@ -53,10 +182,43 @@ struct CLITests {
             #expect(unknown.standardError.contains("no-such-container"))
             #expect(unknown.standardError.split(separator: "\n").count == 1, "\(unknown.standardError)")
 
+            for command in [["info", "no-such-container"], ["exec", "no-such-container", "--", "true"],
+                            ["snapshot", "create", "no-such-container"], ["snapshot", "list", "no-such-container"],
+                            ["clone", "no-such-container", "copy"], ["cgroup", "get", "no-such-container", "pids.max"],
+                            ["console", "no-such-container"]] {
+                let result = try lxcctl(sandbox, command)
+                #expect(result.status != 0, "\(command)")
+                #expect(result.standardError.contains("no-such-container"), "\(command): \(result.standardError)")
+                #expect(result.standardError.split(separator: "\n").count == 1, "\(command): \(result.standardError)")
+            }
+
             let container = try sandbox.busybox()
-            let badState = try lxcctl(sandbox, "wait", container.name, "sleeping")
-            #expect(badState.status != 0)
-            #expect(badState.standardError.contains("sleeping"))
+            for state in ["sleeping", "BOGUS"] {
+                let badState = try lxcctl(sandbox, "wait", container.name, state)
+                #expect(badState.status != 0)
+                #expect(badState.standardError.contains(state))
+            }
+
+            let noCommand = try lxcctl(sandbox, "exec", container.name)
+            #expect(noCommand.status != 0)
+            #expect(noCommand.standardError.contains("no command"))
+            let badEnv = try lxcctl(sandbox, "exec", container.name, "--env", "NOEQUALS", "--", "true")
+            #expect(badEnv.status != 0)
+            #expect(badEnv.standardError.contains("NOEQUALS"))
+            let badStore = try lxcctl(sandbox, "clone", container.name, sandbox.uniqueName(), "--backing-store", "floppy")
+            #expect(badStore.status != 0)
+            #expect(badStore.standardError.contains("floppy"))
+            for command in [["exec", container.name, "--", "true"], ["console", container.name],
+                            ["cgroup", "get", container.name, "pids.max"]] {
+                let notRunning = try lxcctl(sandbox, command)
+                #expect(notRunning.status != 0, "\(command)")
+                #expect(notRunning.standardError.contains("not running"), "\(command): \(notRunning.standardError)")
+                #expect(notRunning.standardError.split(separator: "\n").count == 1, "\(command): \(notRunning.standardError)")
+            }
+            let unknownSnapshot = try lxcctl(sandbox, "snapshot", "restore", container.name, "snap7", sandbox.uniqueName())
+            #expect(unknownSnapshot.status != 0)
+            #expect(unknownSnapshot.standardError.contains("snap7"))
+            #expect(try Container.names(.all, in: sandbox.lxcpath) == [container.name], "nothing was made")
 
             let missingTemplate = try lxcctl(sandbox, "create", sandbox.uniqueName(), "--template", "no-such-template")
             #expect(missingTemplate.status != 0)
@@ -76,10 +238,22 @@ struct CLITests {
     @Test func everySubcommandHasHelpWithAnExample() throws {
         for command in [["ls"], ["create"], ["destroy"], ["rename"], ["start"], ["stop"], ["freeze"],
                         ["unfreeze"], ["wait"], ["config", "get"], ["config", "set"], ["config", "clear"],
-                        ["config", "keys"], ["version"]] {
+                        ["config", "keys"], ["version"], ["info"], ["exec"], ["console"], ["clone"],
+                        ["cgroup", "get"], ["cgroup", "set"], ["snapshot", "create"], ["snapshot", "list"],
+                        ["snapshot", "restore"], ["snapshot", "destroy"]] {
             let help = try LXCCtlRunner.run(command + ["--help"])
             #expect(help.status == 0, "\(command)")
+            #expect(help.standardOutput.contains("Example"), "\(command)")
             #expect(help.standardOutput.contains("lxcctl \(command.joined(separator: " "))"), "\(command): status \(help.status) out \(help.standardOutput) err \(help.standardError)")
         }
+    }
+
+    @Test func rootHelpMentionsShellCompletion() throws {
+        let help = try LXCCtlRunner.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.standardOutput.contains("--generate-completion-script bash"))
+        let script = try LXCCtlRunner.run(["--generate-completion-script", "bash"])
+        #expect(script.status == 0)
+        #expect(script.standardOutput.contains("snapshot"))
     }
 }

@@ -175,6 +175,51 @@ struct CLITests {
         }
     }
 
+    @Test func consoleConnectsATerminalAndLeavesOnTheEscapeSequence() throws {
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script), "util-linux's script gives the console a terminal")
+        let binary = try #require(LXCCtlRunner.binary)
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.start()
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = ["--quiet", "--return", "--command",
+                                 "'\(binary)' --lxcpath '\(sandbox.lxcpath)' console \(container.name) --tty 1 --escape b",
+                                 "/dev/null"]
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = output
+            let seen = LockedBox("")
+            output.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                seen.set(seen.get() + String(decoding: data, as: UTF8.self))
+            }
+            try process.run()
+            defer {
+                // Only on failure: end the session we started, and reap it.
+                if process.isRunning {
+                    process.terminate()
+                    if !HostTools.eventually(seconds: 5, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
+                    process.waitUntilExit()
+                }
+                output.fileHandleForReading.readabilityHandler = nil
+            }
+
+            // Keys typed before the console is in raw mode would be eaten by the line discipline.
+            #expect(HostTools.eventually(seconds: 20) { seen.get().contains("Connected to tty 1") }, "\(seen.get())")
+            #expect(seen.get().contains("Ctrl+b q"), "the escape letter is the one asked for")
+            input.fileHandleForWriting.write(Data("\r".utf8))
+            #expect(HostTools.eventually(seconds: 20) { seen.get().contains("login:") }, "tty1 printed: \(seen.get())")
+            input.fileHandleForWriting.write(Data([0x02, UInt8(ascii: "q")]))
+            #expect(HostTools.eventually(seconds: 20) { !process.isRunning }, "Ctrl-b q left the console")
+            if !process.isRunning { #expect(process.terminationStatus == 0) }
+            #expect(container.state == .running, "leaving the console leaves the container running")
+        }
+    }
+
     @Test func badInputExitsNonZeroWithOneLine() throws {
         try Sandbox.withBlocking { sandbox in
             let unknown = try lxcctl(sandbox, "start", "no-such-container")

@@ -11,6 +11,7 @@ struct Exec: AsyncParsableCommand {
 
             Examples:
               lxcctl exec web -- ps
+              lxcctl exec web --terminal -- sh
               lxcctl exec web --env LANG=C.UTF-8 --cwd /tmp -- sh -c 'echo $LANG; pwd'
               lxcctl exec web --user 1000 --group 1000 --clear-env -- id
             """
@@ -22,6 +23,8 @@ struct Exec: AsyncParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("A variable to set, NAME=VALUE; repeat for more.", valueName: "name=value"))
     var env: [String] = []
     @Flag(help: "Start from an empty environment (liblxc sets PATH) rather than lxcctl's.") var clearEnv = false
+    @Flag(name: [.short, .long], help: "Give the command a pseudo terminal of its own, relayed to this one (for a shell with job control, or an editor).")
+    var terminal = false
     @Option(help: "The directory to start in (default: lxcctl's current one if it exists inside, else /).")
     var cwd: String?
     @Option(name: [.short, .long], help: ArgumentHelp("The user id to run as (default: the container's root).", valueName: "uid"))
@@ -44,6 +47,7 @@ struct Exec: AsyncParsableCommand {
             options.environment[String(parts[0])] = String(parts[1])
         }
         if clearEnv { options.environmentPolicy = .clear }
+        if terminal { options.flags.insert(.terminal) }
         options.workingDirectory = cwd
         options.userID = user
         options.groupID = group

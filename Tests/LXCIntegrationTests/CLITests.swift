@@ -175,48 +175,27 @@ struct CLITests {
         }
     }
 
-    @Test func consoleConnectsATerminalAndLeavesOnTheEscapeSequence() throws {
-        let script = "/usr/bin/script"
-        try #require(FileManager.default.isExecutableFile(atPath: script), "util-linux's script gives the console a terminal")
-        let binary = try #require(LXCCtlRunner.binary)
+    @Test func consoleAndExecOnATerminal() throws {
         try Sandbox.withBlocking { sandbox in
             let container = try sandbox.busybox()
             try container.start()
 
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: script)
-            process.arguments = ["--quiet", "--return", "--command",
-                                 "'\(binary)' --lxcpath '\(sandbox.lxcpath)' console \(container.name) --tty 1 --escape b",
-                                 "/dev/null"]
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            let seen = LockedBox("")
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                seen.set(seen.get() + String(decoding: data, as: UTF8.self))
-            }
-            try process.run()
-            defer {
-                // Only on failure: end the session we started, and reap it.
-                if process.isRunning {
-                    process.terminate()
-                    if !HostTools.eventually(seconds: 5, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
-                    process.waitUntilExit()
-                }
-                output.fileHandleForReading.readabilityHandler = nil
-            }
-
+            let console = try TerminalSession(["--lxcpath", sandbox.lxcpath, "console", container.name, "--tty", "1", "--escape", "b"])
+            defer { console.end() }
             // Keys typed before the console is in raw mode would be eaten by the line discipline.
-            #expect(HostTools.eventually(seconds: 20) { seen.get().contains("Connected to tty 1") }, "\(seen.get())")
-            #expect(seen.get().contains("Ctrl+b q"), "the escape letter is the one asked for")
-            input.fileHandleForWriting.write(Data("\r".utf8))
-            #expect(HostTools.eventually(seconds: 20) { seen.get().contains("login:") }, "tty1 printed: \(seen.get())")
-            input.fileHandleForWriting.write(Data([0x02, UInt8(ascii: "q")]))
-            #expect(HostTools.eventually(seconds: 20) { !process.isRunning }, "Ctrl-b q left the console")
-            if !process.isRunning { #expect(process.terminationStatus == 0) }
+            #expect(console.eventuallyPrints("Connected to tty 1"), "\(console.printed)")
+            #expect(console.printed.contains("Ctrl+b q"), "the escape letter is the one asked for")
+            console.type([UInt8(ascii: "\r")])
+            #expect(console.eventuallyPrints("login:"), "tty1 printed: \(console.printed)")
+            console.type([0x02, UInt8(ascii: "q")])
+            #expect(console.exitStatus() == 0, "Ctrl-b q left the console")
             #expect(container.state == .running, "leaving the console leaves the container running")
+
+            let shell = try TerminalSession(["--lxcpath", sandbox.lxcpath, "exec", container.name, "--terminal", "--",
+                                             "sh", "-c", "tty; exit 3"])
+            defer { shell.end() }
+            #expect(shell.exitStatus() == 3)
+            #expect(shell.printed.contains("/dev/pts/"), "the command has a terminal of its own: \(shell.printed)")
         }
     }
 
@@ -300,5 +279,65 @@ struct CLITests {
         let script = try LXCCtlRunner.run(["--generate-completion-script", "bash"])
         #expect(script.status == 0)
         #expect(script.standardOutput.contains("snapshot"))
+    }
+}
+
+/// `lxcctl` run on a pseudo terminal, which util-linux's `script` provides, with keystrokes
+/// from a pipe and what the terminal shows collected by a thread of its own.
+final class TerminalSession {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let seen = LockedBox("")
+    private let drained = DispatchSemaphore(value: 0)
+
+    init(_ arguments: [String]) throws {
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script), "util-linux's script provides the terminal")
+        let binary = try #require(LXCCtlRunner.binary)
+        let command = ([binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        process.executableURL = URL(fileURLWithPath: script)
+        process.arguments = ["--quiet", "--return", "--command", command.joined(separator: " "), "/dev/null"]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let reading = output.fileHandleForReading, seen = seen, drained = drained
+        Thread.detachNewThread {
+            while case let data = reading.availableData, !data.isEmpty {
+                seen.set(seen.get() + String(decoding: data, as: UTF8.self))
+            }
+            drained.signal()
+        }
+    }
+
+    /// What the terminal showed so far.
+    var printed: String { seen.get() }
+
+    func eventuallyPrints(_ text: String) -> Bool {
+        HostTools.eventually(seconds: 20) { printed.contains(text) }
+    }
+
+    func type(_ bytes: [UInt8]) {
+        input.fileHandleForWriting.write(Data(bytes))
+    }
+
+    /// lxcctl's exit status once it ended and all it printed was read, or nil when it still
+    /// runs after 20 seconds.
+    func exitStatus() -> Int32? {
+        guard drained.wait(timeout: .now() + 20) == .success else { return nil }
+        drained.signal()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Ends the session if it still runs (a failed test) and reaps it.
+    func end() {
+        if process.isRunning {
+            process.terminate()
+            if !HostTools.eventually(seconds: 5, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
     }
 }

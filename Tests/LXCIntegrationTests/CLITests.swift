@@ -151,6 +151,8 @@ struct CLITests {
             #expect(listed.first?["comment"] as? String == "before the upgrade")
             #expect((listed.first?["timestamp"] as? String)?.isEmpty == false)
             #expect(try lxcctl(sandbox, "snapshot", "list", name).standardOutput.contains("before the upgrade"))
+            let marker = "\(sandbox.lxcpath)/\(name)/rootfs/after-the-snapshot"
+            #expect(FileManager.default.createFile(atPath: marker, contents: Data("x".utf8)))
 
             let restored = sandbox.uniqueName("cli-restored")
             #expect(try lxcctl(sandbox, "snapshot", "restore", name, snapshot, restored).status == 0)
@@ -166,6 +168,12 @@ struct CLITests {
             })
             #expect(states == [name: "STOPPED", restored: "RUNNING", cloned: "STOPPED"])
             #expect(try Container(name: cloned, lxcpath: sandbox.lxcpath).configItem("lxc.uts.name") == cloned)
+
+            #expect(!FileManager.default.fileExists(atPath: "\(sandbox.lxcpath)/\(restored)/rootfs/after-the-snapshot"))
+            #expect(FileManager.default.fileExists(atPath: marker))
+            let inPlace = try lxcctl(sandbox, "snapshot", "restore", name, snapshot)
+            #expect(inPlace.status == 0, "\(inPlace.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "the container is the snapshot again")
 
             #expect(try lxcctl(sandbox, "snapshot", "destroy", name, snapshot).status == 0)
             #expect(try json(try lxcctl(sandbox, "snapshot", "list", name, "--format", "json"), as: [Any].self).isEmpty)

@@ -15,6 +15,8 @@ struct LXCCtl: AsyncParsableCommand {
               lxcctl config set web lxc.net.0.type empty
               lxcctl start web
               lxcctl ls --format json
+              lxcctl info web
+              lxcctl exec web -- ps
               lxcctl stop web --timeout 10
               lxcctl destroy web
 

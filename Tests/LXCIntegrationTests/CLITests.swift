@@ -294,44 +294,6 @@ struct CLITests {
     }
 }
 
-extension LXCCtlRunner {
-    /// Runs lxcctl as ``run(_:input:)`` does (standard input from /dev/null, output through
-    /// files), awaiting its end rather than blocking a thread.
-    static func result(of arguments: [String]) async throws -> Result {
-        let path = try #require(binary, "lxcctl was not built next to the tests (run `swift build --build-tests`)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let directory = FileManager.default.temporaryDirectory
-        let outURL = directory.appendingPathComponent("lxcctl-out-\(UUID().uuidString)")
-        let errURL = directory.appendingPathComponent("lxcctl-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
-        try out.close()
-        try err.close()
-        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
-        return Result(status: process.terminationStatus,
-                      standardOutput: String(decoding: outData, as: UTF8.self),
-                      standardError: String(decoding: errData, as: UTF8.self))
-    }
-}
-
 /// `lxcctl` run on a pseudo terminal, which util-linux's `script` provides, with keystrokes
 /// from a pipe and what the terminal shows collected by a thread of its own.
 final class TerminalSession {

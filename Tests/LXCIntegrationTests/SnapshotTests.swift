@@ -37,7 +37,9 @@ struct SnapshotTests {
     /// from a thread that was opening a file, and hang for ever. The library makes such calls
     /// from a single-threaded child: snapshots and clones finish while other threads hold
     /// that lock half the time.
-    @Test func snapshotsAndClonesFinishWhileOtherThreadsOpenFiles() async throws {
+    @Test(.disabled(if: StdioLockHolders.underThreadSanitizer,
+                    "Thread Sanitizer's fork takes its own locks before stdio's, which a thread holding stdio's lock then needs"))
+    func snapshotsAndClonesFinishWhileOtherThreadsOpenFiles() async throws {
         try await Sandbox.with { sandbox in
             let container = try await sandbox.busybox()
             let holders = StdioLockHolders(threads: 2)
@@ -339,6 +341,9 @@ final class StdioLockHolders: Sendable {
     private let running = Atomic<Int>(0)
     /// How many times the lock was taken, in all.
     let taken = Atomic<Int>(0)
+
+    /// Whether this process runs under Thread Sanitizer, whose runtime defines `__tsan_init`.
+    static let underThreadSanitizer = dlsym(nil, "__tsan_init") != nil
 
     init(threads: Int) {
         let lock = dlsym(nil, "_IO_list_lock").map { unsafeBitCast($0, to: LockFunction.self) }

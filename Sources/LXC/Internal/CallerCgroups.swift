@@ -122,30 +122,15 @@ enum CallerCgroups {
     }
 
     /// Removes directories in the background, retrying every 200 ms for 30 s.
-    private final class LaterRemoval: Sendable {
-        let directories: [String]
-
-        private init(_ directories: [String]) { self.directories = directories }
-
+    private enum LaterRemoval {
         static func start(_ directories: [String]) {
-            let context = Unmanaged.passRetained(LaterRemoval(directories)).toOpaque()
-            var thread = pthread_t()
-            var attributes = pthread_attr_t()
-            pthread_attr_init(&attributes)
-            pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-            defer { pthread_attr_destroy(&attributes) }
-            let result = ForkGuard.creatingThread {
-                pthread_create(&thread, &attributes, { context in
-                    guard let context else { return nil }
-                    var remaining = Unmanaged<LaterRemoval>.fromOpaque(context).takeRetainedValue().directories
-                    for _ in 0..<150 where !remaining.isEmpty {
-                        usleep(200_000)
-                        remaining = remaining.filter { rmdir($0) != 0 && errno != ENOENT }
-                    }
-                    return nil
-                }, context)
+            _ = DetachedThread.start {
+                var remaining = directories
+                for _ in 0..<150 where !remaining.isEmpty {
+                    usleep(200_000)
+                    remaining = remaining.filter { rmdir($0) != 0 && errno != ENOENT }
+                }
             }
-            if result != 0 { Unmanaged<LaterRemoval>.fromOpaque(context).release() }
         }
     }
 

@@ -34,25 +34,7 @@ final class FreezeWatchdog: Sendable {
     }
 
     private func start() -> Bool {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        defer { pthread_attr_destroy(&attributes) }
-        let result = ForkGuard.creatingThread {
-            pthread_create(&thread, &attributes, { context in
-                guard let context else { return nil }
-                let watchdog = Unmanaged<FreezeWatchdog>.fromOpaque(context).takeRetainedValue()
-                watchdog.watch()
-                return nil
-            }, context)
-        }
-        if result != 0 {
-            Unmanaged<FreezeWatchdog>.fromOpaque(context).release()
-            return false
-        }
-        return true
+        DetachedThread.start { self.watch() }
     }
 
     /// Ends the watch and waits until the thread no longer touches the container.

@@ -24,8 +24,12 @@ final class BlockingExecutor: @unchecked Sendable {
     private var liveThreads = 0
     /// How long an idle thread waits for a job before it ends.
     private let idleSeconds = 5
+    /// Calls of this executor still running after their callers stopped waiting.
+    let abandoned = AbandonedCalls()
 
-    private init() {
+    /// Makes an executor. The library uses ``shared``; tests make their own so that what
+    /// they count is theirs alone.
+    init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)

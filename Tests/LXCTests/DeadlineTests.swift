@@ -112,19 +112,30 @@ struct DeadlineTests {
         #expect(blockedCallCount == 0)
     }
 
+    /// Not a timing test: the cooperative pool of a 2-core machine is busy with the whole
+    /// suite, so when the timer's wake-up runs is not this test's to say. What is checked is
+    /// which deadline applies inside, and that the call gives up while it is still blocked.
     @Test func theSoonerOfNestedDeadlinesWins() async throws {
+        let soon = ContinuousClock.now + .milliseconds(100)
+        let late = ContinuousClock.now + .seconds(600)
+        await LXC.withDeadline(soon) {
+            await LXC.withDeadline(late) { #expect(Deadline.current == soon) }
+        }
+        await LXC.withDeadline(late) {
+            await LXC.withDeadline(soon) { #expect(Deadline.current == soon) }
+        }
+        #expect(Deadline.current == nil)
+
         let gate = Gate()
         defer { gate.open.store(true, ordering: .releasing) }
-        let clock = ContinuousClock()
-        let start = clock.now
-        await #expect(throws: LXCError.self) {
-            try await LXC.withTimeout(.milliseconds(100)) {
-                try await LXC.withTimeout(.seconds(60)) {
+        let error = await #expect(throws: LXCError.self) {
+            try await LXC.withDeadline(soon) {
+                try await LXC.withDeadline(late) {
                     try await executor.run(operation: "wait", container: nil) { gate.wait() }
                 }
             }
         }
-        #expect(clock.now - start < .seconds(30))
+        #expect(error?.kind == .timedOut)
         gate.open.store(true, ordering: .releasing)
         try await waitUntilNoCallIsBlocked()
     }

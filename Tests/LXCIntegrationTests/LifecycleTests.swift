@@ -138,7 +138,11 @@ struct LifecycleTests {
         }
     }
 
-    @Test func aForegroundStartRunsTheContainerUntilItStops() throws {
+    /// liblxc's built-in init (no init.lxc in the busybox rootfs) is a fork of this process that
+    /// never execs; under Thread Sanitizer its runtime reports on that copy at exit and ends the
+    /// init with code 66. (Under Address Sanitizer, `__lsan_is_turned_off` spares it.)
+    @Test(.disabled(if: Sanitizers.thread, "Thread Sanitizer ends liblxc's in-process container init with its own exit code"))
+    func aForegroundStartRunsTheContainerUntilItStops() throws {
         try Sandbox.withBlocking { sandbox in
             let container = try sandbox.busybox()
             try container.setDaemonizes(false)

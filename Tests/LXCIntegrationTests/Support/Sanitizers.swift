@@ -11,3 +11,9 @@ import Glibc
 public func leakCheckIsTurnedOff() -> Int32 {
     getpid() == 1 ? 1 : 0
 }
+
+/// Which sanitizer runtime this test process runs under (`scripts/sanitize.sh`).
+enum Sanitizers {
+    /// Thread Sanitizer's runtime defines `__tsan_init`.
+    static let thread = dlsym(nil, "__tsan_init") != nil
+}

@@ -48,19 +48,27 @@ extension Container {
         defer { handle.configurationReplaced() }
 
         try diagnosed(handle) { cursor in
-            let created = withCStringArray(arguments) { argv in
-                create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
+            let created = UnprivilegedCalls.oneAtATime {
+                withCStringArray(arguments) { argv in
+                    create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
+                }
             }
             if created { return }
             // liblxc removes what a failed create made, but leaves the handle with the
             // half-made configuration (a rootfs path that no longer exists), on which every
             // later create fails. Drop it, so the handle is as good as new.
+            let maps = (try? idMaps()) ?? []
             pointer.pointee.clear_config?(pointer)
             let log = cursor.errorLines(for: name)
             if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
                 throw LXCError(operation: operation, container: name,
                                message: "there is no template \(quoted(template)) in liblxc's template directory",
                                code: ENOENT, kind: .notFound, log: log)
+            }
+            if case let problems = UnprivilegedSetup.problems(maps: maps, includingCgroups: false),
+               !problems.isEmpty {
+                throw failure(operation, handle, cursor, kind: .permissionDenied,
+                              "an unprivileged container cannot be created here: " + problems.joined(separator: "; "))
             }
             var explanation = "the template \(quoted(template)) failed"
             if log.isEmpty {
@@ -116,11 +124,13 @@ extension Container {
         let pointer = handle.pointer
         guard let start = pointer.pointee.start else { throw missingFunction(operation, "c->start") }
         try diagnosed(handle) { cursor in
-            let started = CallerCgroups.preservingMembership {
-                if arguments.isEmpty {
-                    return start(pointer, useInit ? 1 : 0, nil)
+            let started = UnprivilegedCalls.oneAtATime {
+                CallerCgroups.preservingMembership {
+                    if arguments.isEmpty {
+                        return start(pointer, useInit ? 1 : 0, nil)
+                    }
+                    return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                 }
-                return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
             }
             if started { return }
             throw startFailure(handle, cursor)
@@ -145,7 +155,24 @@ extension Container {
             return failure(operation, handle, cursor, kind: .notFound,
                            "the container's root filesystem \(quoted(directory)) (lxc.rootfs.path) does not exist")
         }
+        if let explanation = unprivilegedStartProblem(log) {
+            return failure(operation, handle, cursor, kind: .permissionDenied, explanation)
+        }
         return failure(operation, handle, cursor, "the container did not reach RUNNING")
+    }
+
+    /// What of the unprivileged setup the failed start lacked (id maps, subordinate ids,
+    /// uidmap, a path the container's root can reach), or nil. For root, only a container
+    /// with id maps is checked. A missing delegated cgroup does not stop liblxc from
+    /// starting, so it is not named here.
+    private func unprivilegedStartProblem(_ log: [String]) -> String? {
+        var problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false)
+        if let directory = UnprivilegedSetup.unreachableDirectory(in: log) {
+            problems.append("the container's root user may not pass through \(quoted(directory)) on the way to its "
+                + "root filesystem (give others search access: chmod o+x, or an ACL for the container's root)")
+        }
+        if problems.isEmpty { return nil }
+        return "an unprivileged container cannot start here: " + problems.joined(separator: "; ")
     }
 
     /// The directory of a directory-backed `lxc.rootfs.path` ("dir:/x" or "/x"); nil for
@@ -268,6 +295,13 @@ extension Container {
         try diagnosed(handle) { cursor in
             if freeze(pointer) { return }
             let now = state
+            if geteuid() != 0, let cgroups = UnprivilegedSetup.undelegatedCgroups(), !cgroups.isEmpty {
+                let user = SubordinateIDRange.currentUser()?.0 ?? String(geteuid())
+                throw failure(operation, handle, cursor, kind: .permissionDenied,
+                              "liblxc could not freeze the container (it is \(now)), which has no cgroup of its own "
+                                  + "when an unprivileged user starts it outside a delegated cgroup: "
+                                  + UnprivilegedSetup.notDelegated(cgroups, user: user))
+            }
             throw failure(operation, handle, cursor, "liblxc could not freeze the container (it is \(now))")
         }
     }

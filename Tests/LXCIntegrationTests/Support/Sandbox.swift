@@ -35,6 +35,11 @@ final class Sandbox: Sendable {
         guard let made else {
             throw IntegrationUnavailable(reason: "cannot make a temporary directory: \(String(cString: strerror(errno)))")
         }
+        // An unprivileged container's root (a subordinate uid) must pass through the lxcpath
+        // on the way to its root filesystem; mkdtemp makes it 0700.
+        if chmod(made, 0o711) != 0 {
+            throw IntegrationUnavailable(reason: "cannot open \(made) to containers: \(String(cString: strerror(errno)))")
+        }
         return Sandbox(lxcpath: made)
     }
 

@@ -3,7 +3,7 @@
 # templates, and a static busybox for the busybox template. Run as root. Safe to run again.
 set -euo pipefail
 
-packages=(lxc lxc-dev busybox-static iproute2 pkg-config)
+packages=(lxc lxc-dev busybox-static iproute2 pkg-config uidmap rsync)
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "bootstrap: run this as root (it installs packages with apt-get)" >&2

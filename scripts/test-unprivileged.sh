@@ -47,7 +47,7 @@ status=${PIPESTATUS[0]}
 set -e
 
 skips=$(grep -c '^unprivileged skip: ' "$log" || true)
-echo "test-unprivileged: $skips tests skipped because they cannot work unprivileged:"
+echo "test-unprivileged: unprivileged skips: $skips (tests that cannot work in an unprivileged container)"
 grep '^unprivileged skip: ' "$log" | sed 's/^/  /' || true
 echo "test-unprivileged: exit status $status"
 exit "$status"

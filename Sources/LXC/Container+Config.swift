@@ -161,6 +161,14 @@ extension Container {
             errno = 0
             if save(pointer, path) { return }
             let code = errno
+            // An unprivileged user's save hands the file to the container's root through
+            // newuidmap, which fails when the maps are not the user's to give.
+            if geteuid() != 0, case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
+               !problems.isEmpty {
+                throw failure(operation, handle, cursor, kind: .permissionDenied,
+                              "liblxc could not hand the configuration file to the container's root: "
+                                  + problems.joined(separator: "; "))
+            }
             var error = failure(operation, handle, cursor,
                                 "liblxc could not write \(quoted(path ?? configFileName ?? "the configuration file"))"
                                     + (code != 0 ? ": \(errnoDescription(code))" : ""))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what swift-lxc needs on Debian or Ubuntu: liblxc and its headers, the LXC tools and
-# templates, and a static busybox for the busybox template. Run as root. Safe to run again.
+# templates, a static busybox for the busybox template, and uidmap and rsync for the unprivileged
+# run (scripts/test-unprivileged.sh). Run as root. Safe to run again.
 set -euo pipefail
 
 packages=(lxc lxc-dev busybox-static iproute2 pkg-config uidmap rsync)

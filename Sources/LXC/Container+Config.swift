@@ -159,7 +159,7 @@ extension Container {
         guard let save = pointer.pointee.save_config else { throw missingFunction(operation, "c->save_config") }
         try diagnosed(handle) { cursor in
             errno = 0
-            if save(pointer, path) { return }
+            if UnprivilegedCalls.oneAtATime({ save(pointer, path) }) { return }
             let code = errno
             // An unprivileged user's save hands the file to the container's root through
             // newuidmap, which fails when the maps are not the user's to give.

@@ -371,7 +371,7 @@ extension Container {
         try requireDefined(operation)
         try requireStopped(operation, "the container is running; stop it before destroying it")
         try diagnosed(handle) { cursor in
-            if destroy(pointer) { return }
+            if UnprivilegedCalls.oneAtATime({ destroy(pointer) }) { return }
             throw failure(operation, handle, cursor, "liblxc could not destroy the container")
         }
     }

@@ -23,7 +23,8 @@ enum Integration {
             if !problems.isEmpty {
                 let user = ProcessInfo.processInfo.environment["USER"] ?? String(geteuid())
                 return "integration tests run as root, or as a user prepared for unprivileged containers "
-                    + "(as root: bash scripts/unprivileged.sh setup); \(user) is not root and lacks: "
+                    + "(as root: bash scripts/unprivileged.sh setup, then bash scripts/test-unprivileged.sh, or "
+                    + "bash scripts/unprivileged.sh enter PID for a process of the user's); \(user) is not root and lacks: "
                     + problems.joined(separator: "; ")
             }
         }

@@ -7,7 +7,8 @@ extension LXC {
     /// Checks that `newuidmap` and `newgidmap` are installed, that the user has subordinate
     /// ids in `/etc/subuid` and `/etc/subgid`, that liblxc's default configuration
     /// (`~/.config/lxc/default.conf`) maps the container's root user and group into them
-    /// (`lxc.idmap`), and that the process is in cgroups the user owns (one in every
+    /// (`lxc.idmap`), that the user may open `/dev/ptmx` (for the container's console), and
+    /// that the process is in cgroups the user owns (one in every
     /// hierarchy, which root makes and hands over). liblxc offers no such check; these are
     /// the conditions its unprivileged start needs.
     public static var unprivilegedSetupProblems: [String] {

@@ -6,6 +6,7 @@ import Glibc
 // quoting liblxc's "Failed to pin rootfs" or "newuidmap failed":
 // - newuidmap and newgidmap (Debian: uidmap), which write the id maps of a user namespace;
 // - subordinate ids in /etc/subuid and /etc/subgid, and an id map inside them;
+// - /dev/ptmx open to everyone, for the container's console;
 // - a cgroup of the user's own in every hierarchy, with the calling process in it (without
 //   one liblxc still starts the container, but leaves it without cgroups of its own, so that
 //   freezing and resource limits fail).
@@ -47,6 +48,10 @@ enum UnprivilegedSetup {
                 problems.append("the id map \(quoted(map.configValue)) is outside \(user)'s subordinate \(kind) ids "
                     + "in \(kind.subordinateFile) (\(owned.map(\.description).joined(separator: ", ")))")
             }
+        }
+        if !isRoot && access("/dev/ptmx", R_OK | W_OK) != 0 {
+            problems.append("user \(user) may not open /dev/ptmx, so liblxc cannot give the container a console "
+                + "(\"Failed to allocate console\"); it is normally crw-rw-rw- (root: chmod 0666 /dev/ptmx)")
         }
         if includingCgroups, !isRoot, let cgroups = undelegatedCgroups(), !cgroups.isEmpty {
             problems.append(notDelegated(cgroups, user: user))

@@ -6,7 +6,8 @@ import Glibc
 // quoting liblxc's "Failed to pin rootfs" or "newuidmap failed":
 // - newuidmap and newgidmap (Debian: uidmap), which write the id maps of a user namespace;
 // - subordinate ids in /etc/subuid and /etc/subgid, and an id map inside them;
-// - /dev/ptmx open to everyone, for the container's console;
+// - /dev/ptmx open to everyone, for the container's console, and /proc/net/unix readable,
+//   where liblxc looks for running containers;
 // - a cgroup of the user's own in every hierarchy, with the calling process in it (without
 //   one liblxc still starts the container, but leaves it without cgroups of its own, so that
 //   freezing and resource limits fail).
@@ -52,6 +53,10 @@ enum UnprivilegedSetup {
         if !isRoot && access("/dev/ptmx", R_OK | W_OK) != 0 {
             problems.append("user \(user) may not open /dev/ptmx, so liblxc cannot give the container a console "
                 + "(\"Failed to allocate console\"); it is normally crw-rw-rw- (root: chmod 0666 /dev/ptmx)")
+        }
+        if !isRoot && access("/proc/net/unix", R_OK) != 0 {
+            problems.append("user \(user) may not read /proc/net/unix, where liblxc finds running containers' command "
+                + "sockets; it is normally -r--r--r-- root (root: chown root:root /proc/net/unix; chmod 0444 /proc/net/unix)")
         }
         if includingCgroups, !isRoot, let cgroups = undelegatedCgroups(), !cgroups.isEmpty {
             problems.append(notDelegated(cgroups, user: user))

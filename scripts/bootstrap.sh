@@ -4,7 +4,7 @@
 # run (scripts/test-unprivileged.sh). Run as root. Safe to run again.
 set -euo pipefail
 
-packages=(lxc lxc-dev busybox-static iproute2 pkg-config uidmap rsync)
+packages=(lxc lxc-dev busybox-static iproute2 pkg-config criu uidmap rsync)
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "bootstrap: run this as root (it installs packages with apt-get)" >&2

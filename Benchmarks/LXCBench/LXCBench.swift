@@ -58,6 +58,8 @@ struct LXCBench {
         }
         func wanted(_ name: String) -> Bool { options.only?.contains(name) ?? true }
 
+        // The Swift runtime and liblxc with its libraries are most of the footprint: say how much.
+        print("# rss_at_start_kib=\(currentRSSKiB())")
         let base = try makeBusybox("bench-base", in: lxcpath.path)
         defer { try? base.destroy() }
         let rootfs = try base.configItem("lxc.rootfs.path").map { String($0.trimmingPrefix("dir:")) } ?? "/"

@@ -3,6 +3,7 @@
 
 /* attach_options.h uses EBADF without including <errno.h>. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -28,6 +29,101 @@ static inline int clxc_wtermsig(int status) { return WTERMSIG(status); }
  * not define. MFD_CLOEXEC is 1. */
 static inline int clxc_memfd_create(const char *name) {
     return (int)syscall(SYS_memfd_create, name, 1U);
+}
+
+/* resources: devices */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <string.h>
+#include <stdlib.h>
+#include <limits.h>
+
+/* Creates (add != 0) or removes the device node `path` inside the root filesystem of the
+ * process `pid`, the way liblxc's do_add_remove_node does it: a child process chroots into
+ * /proc/PID/root, so that symbolic links inside the container cannot point the node at the
+ * host's files, creates the missing parent directories and makes the node. liblxc 5.0.2's
+ * add_device_node stats the destination path on the host instead of the source, so it cannot
+ * add a device at a path the host does not have; the library uses this for that case.
+ * Everything after fork() is async-signal-safe, which Swift code cannot promise.
+ * Returns 0, or the errno of the step that failed. */
+static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add, mode_t mode, dev_t device) {
+    char root[64];
+    char directories[PATH_MAX];
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof(directories) || path[0] != '/')
+        return EINVAL;
+    memcpy(directories, path, length + 1);
+    snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+    int pipefd[2];
+    if (pipe(pipefd) < 0)
+        return errno;
+    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+    fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
+    pid_t child = fork();
+    if (child < 0) {
+        int error = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return error;
+    }
+    if (child == 0) {
+        int result = 0;
+        close(pipefd[0]);
+        if (chroot(root) < 0 || chdir("/") < 0) {
+            result = errno;
+        } else if (remove(path) < 0 && errno != ENOENT) {
+            result = errno;
+        } else if (add) {
+            for (char *slash = strchr(directories + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = '\0';
+                if (mkdir(directories, 0755) < 0 && errno != EEXIST) {
+                    result = errno;
+                    break;
+                }
+                *slash = '/';
+            }
+            if (result == 0 && mknod(path, mode, device) < 0)
+                result = errno;
+        }
+        (void)!write(pipefd[1], &result, sizeof(result));
+        _exit(result == 0 ? 0 : 1);
+    }
+    close(pipefd[1]);
+    int result = ECHILD;
+    ssize_t got;
+    do {
+        got = read(pipefd[0], &result, sizeof(result));
+    } while (got < 0 && errno == EINTR);
+    close(pipefd[0]);
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    if (got != (ssize_t)sizeof(result))
+        return ECHILD;
+    return result;
+}
+
+static inline unsigned int clxc_major(dev_t device) { return major(device); }
+static inline unsigned int clxc_minor(dev_t device) { return minor(device); }
+
+/* attach */
+
+/* pipe2 is declared by glibc only under _GNU_SOURCE. Both ends are close-on-exec, so that
+ * no program run by a concurrent attach inherits them past its exec. */
+static inline int clxc_pipe_cloexec(int fds[2]) {
+    return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
+}
+
+/* Backing stores: the filesystem type (statfs f_type) of a path, or -1 with errno set.
+ * <sys/statfs.h> is not part of Swift's Glibc module. */
+#include <sys/statfs.h>
+static inline long clxc_filesystem_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0)
+        return -1;
+    return (long)info.f_type;
 }
 
 #endif

@@ -21,9 +21,10 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard let get = pointer.pointee.get_config_item else { throw missingFunction("configItem", "c->get_config_item") }
-        if let value = readSizedCString({ buffer, length in get(pointer, key, buffer, length) }) {
-            return value
+        let value = key.withCString { key in
+            readSizedCString { buffer, length in get(pointer, key, buffer, length) }
         }
+        if let value { return value }
         if !LXC.isSupported(configItem: key) {
             throw unknownKeyError("configItem", key)
         }

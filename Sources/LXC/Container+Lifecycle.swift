@@ -20,15 +20,22 @@ extension Container {
     ///   - template: a template name such as `"busybox"` or `"download"` (liblxc runs
     ///     `lxc-<name>` from its template directory), or the absolute path of a template script.
     ///   - backingStore: where the root filesystem is kept.
+    ///   - specs: how to make the backing store (size, filesystem, volume group, …); nil
+    ///     for liblxc's defaults.
     ///   - options: ``CreateOptions/quiet`` to silence the template.
     ///   - arguments: arguments for the template (`["--dist", "debian"]`, say).
     /// - Throws: ``LXCError``: ``LXCError/Kind/alreadyExists`` when the container is defined;
     ///   ``LXCError/Kind/notFound`` for a template that does not exist;
-    ///   ``LXCError/Kind/invalidArgument`` for a bad template name or argument;
+    ///   ``LXCError/Kind/invalidArgument`` for a bad template name, argument or spec, or an
+    ///   lxcpath that is not a directory; ``LXCError/Kind/permissionDenied`` for an lxcpath the
+    ///   caller cannot write to (a missing lxcpath is made, as `lxc-create` does);
+    ///   ``LXCError/Kind/unsupported`` when this host cannot provide the backing store (the
+    ///   message says why, see ``BackingStore/unavailableReason(in:)``);
     ///   ``LXCError/Kind/failed`` when the template fails, with liblxc's log lines.
     public func create(
         template: String,
         backingStore: BackingStore = .directory,
+        specs: BackingStoreSpecs? = nil,
         options: CreateOptions = [],
         arguments: [String] = []
     ) throws {
@@ -37,46 +44,68 @@ extension Container {
         for argument in arguments {
             try Validate.noNUL(argument, what: "template argument", operation: operation, container: name)
         }
+        try Validate.writableLXCPath(lxcpath, operation: operation, container: name)
+        try specs?.validate(operation: operation, container: name)
+        if let reason = backingStore.unavailableReason(in: lxcpath) {
+            throw LXCError(operation: operation, container: name,
+                           message: "this host cannot provide the \(backingStore.displayName) backing store (\(quoted(backingStore.liblxcName))): \(reason)",
+                           code: EOPNOTSUPP, kind: .unsupported)
+        }
+        // liblxc's block-device drivers read the specs without checking for NULL.
+        let effectiveSpecs = specs ?? ([.directory, .overlay].contains(backingStore) ? nil : BackingStoreSpecs())
         let handle = handle
         let pointer = handle.pointer
-        if pointer.pointee.is_defined?(pointer) ?? false {
-            throw LXCError(operation: operation, container: name,
-                           message: "the container already exists in \(lxcpath)", code: EEXIST, kind: .alreadyExists)
-        }
-        guard let create = pointer.pointee.create else { throw missingFunction(operation, "c->create") }
-        try loadDefaultConfigIfNeeded(handle, operation: operation)
-        defer { handle.configurationReplaced() }
-
-        try diagnosed(handle) { cursor in
-            let created = UnprivilegedCalls.oneAtATime {
-                withCStringArray(arguments) { argv in
-                    create(pointer, template, backingStore.liblxcName, nil, options.rawValue, argv)
-                }
-            }
-            if created { return }
-            // liblxc removes what a failed create made, but leaves the handle with the
-            // half-made configuration (a rootfs path that no longer exists), on which every
-            // later create fails. Drop it, so the handle is as good as new.
-            let maps = (try? idMaps()) ?? []
-            pointer.pointee.clear_config?(pointer)
-            let log = cursor.errorLines(for: name)
-            if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
+        guard pointer.pointee.create != nil else { throw missingFunction(operation, "c->create") }
+        try withNameLock {
+            if pointer.pointee.is_defined?(pointer) ?? false {
                 throw LXCError(operation: operation, container: name,
-                               message: "there is no template \(quoted(template)) in liblxc's template directory",
-                               code: ENOENT, kind: .notFound, log: log)
+                               message: "the container already exists in \(lxcpath)", code: EEXIST, kind: .alreadyExists)
             }
-            if case let problems = UnprivilegedSetup.problems(maps: maps, includingCgroups: false),
-               !problems.isEmpty {
-                throw failure(operation, handle, cursor, kind: .permissionDenied,
-                              "an unprivileged container cannot be created here: " + problems.joined(separator: "; "))
+            try loadDefaultConfigIfNeeded(handle, operation: operation)
+            defer { handle.configurationReplaced() }
+
+            try diagnosed(handle) { cursor in
+                // Made in a child process (see Isolated): the child's copy of the handle
+                // gets the new configuration, so this handle loads it from the file after.
+                let outcome: Isolated.Outcome = UnprivilegedCalls.oneAtATime {
+                    guard let effectiveSpecs else {
+                        return Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
+                                               specs: nil, flags: options.rawValue, arguments: arguments)
+                    }
+                    return effectiveSpecs.withCSpecs {
+                        Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
+                                        specs: $0, flags: options.rawValue, arguments: arguments)
+                    }
+                }
+                if outcome.succeeded {
+                    pointer.pointee.clear_config?(pointer)
+                    if !(pointer.pointee.load_config?(pointer, nil) ?? false) {
+                        throw LXCError(operation: operation, container: name,
+                                       message: "the container was created, but its configuration file could not be loaded",
+                                       kind: .failed, log: cursor.errorLines(for: name))
+                    }
+                    return
+                }
+                let log = cursor.errorLines(for: name)
+                if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
+                    throw LXCError(operation: operation, container: name,
+                                   message: "there is no template \(quoted(template)) in liblxc's template directory",
+                                   code: ENOENT, kind: .notFound, log: log)
+                }
+                if case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
+                   !problems.isEmpty {
+                    throw failure(operation, handle, cursor, kind: .permissionDenied,
+                                  "an unprivileged container cannot be created here: " + problems.joined(separator: "; "),
+                                  outcome: outcome)
+                }
+                var explanation = "the template \(quoted(template)) failed"
+                if log.isEmpty {
+                    explanation += options.contains(.quiet)
+                        ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
+                        : "; liblxc logged no reason (the template's own messages went to standard error)"
+                }
+                throw failure(operation, handle, cursor, explanation, outcome: outcome)
             }
-            var explanation = "the template \(quoted(template)) failed"
-            if log.isEmpty {
-                explanation += options.contains(.quiet)
-                    ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
-                    : "; liblxc logged no reason (the template's own messages went to standard error)"
-            }
-            throw failure(operation, handle, cursor, explanation)
         }
     }
 
@@ -107,6 +136,12 @@ extension Container {
     /// long-running program leaves no monitor cgroups behind. The corresponding liblxc call
     /// is `c->start`.
     ///
+    /// After `setDaemonizes(false)`, liblxc would make the calling process the container's
+    /// monitor, which is unsafe in a multi-threaded process; a child process of the library
+    /// is the monitor instead, and `start` returns when the container has stopped (true to
+    /// liblxc's foreground start), throwing when its init exited with a failure (the message
+    /// gives its exit code or signal).
+    ///
     /// - Parameters:
     ///   - useInit: run `lxc-init` as the container's first process, with `arguments` as the
     ///     program it runs (an application container).
@@ -114,7 +149,8 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the container is not defined
     ///   or its root filesystem does not exist (the message names it);
     ///   ``LXCError/Kind/wrongState`` when it is already running; ``LXCError/Kind/failed``
-    ///   with liblxc's log lines otherwise.
+    ///   when its init exited as soon as it started (liblxc reports that start as a success;
+    ///   the message names the init command), or with liblxc's log lines otherwise.
     public func start(useInit: Bool = false, arguments: [String] = []) throws {
         let operation = "start"
         for argument in arguments {
@@ -123,6 +159,25 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard let start = pointer.pointee.start else { throw missingFunction(operation, "c->start") }
+        if !pointer.pointee.daemonize {
+            // liblxc would make this process the container's monitor and start the init with
+            // a raw clone, unsafe in a multi-threaded process: a child of its own does it.
+            try diagnosed(handle) { cursor in
+                let outcome = Isolated.startInForeground(pointer, useInit: useInit, arguments: arguments)
+                if outcome.succeeded {
+                    // liblxc reports a foreground start that ran as a success and leaves the
+                    // init's wait status in error_num.
+                    if outcome.errorNumber == 0 { return }
+                    let status = ExitStatus(waitStatus: outcome.errorNumber)
+                    throw LXCError(operation: operation, container: name,
+                                   message: "the container ran in the foreground and stopped; its init \(status)",
+                                   kind: .failed, log: cursor.errorLines(for: name))
+                }
+                if outcome.problem != nil { throw failure(operation, handle, cursor, outcome: outcome) }
+                throw startFailure(handle, cursor)
+            }
+            return
+        }
         try diagnosed(handle) { cursor in
             let started = UnprivilegedCalls.oneAtATime {
                 CallerCgroups.preservingMembership {
@@ -132,9 +187,30 @@ extension Container {
                     return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                 }
             }
-            if started { return }
+            if started {
+                // liblxc reports success once it saw the container run, even when its init
+                // exited straight after. When the init is gone by now, say so; one that exits
+                // a moment later cannot be told from a short-lived init here.
+                if pointer.pointee.daemonize && state == .stopped {
+                    throw initExitedError(handle, cursor, useInit: useInit, arguments: arguments)
+                }
+                return
+            }
             throw startFailure(handle, cursor)
         }
+    }
+
+    /// The error for a start whose init exited at once.
+    private func initExitedError(_ handle: Handle, _ cursor: DiagnosticCursor,
+                                 useInit: Bool, arguments: [String]) -> LXCError {
+        var command = arguments
+        if command.isEmpty {
+            let configured = (try? configItem("lxc.init.cmd")) ?? nil
+            command = [configured.flatMap { $0.isEmpty ? nil : $0 } ?? "/sbin/init"]
+        }
+        let shown = command.map { $0.contains(" ") ? quoted($0) : $0 }.joined(separator: " ")
+        return failure("start", handle, cursor,
+                       "the container stopped as soon as it started: its init (\(shown)\(useInit ? ", run by lxc-init" : "")) exited at once; check that it exists inside the container and runs in the foreground")
     }
 
     /// Explains a failed start: not defined, already running, missing root filesystem, or
@@ -359,20 +435,38 @@ extension Container {
     /// - Parameter includingSnapshots: also destroy the container's snapshots; without it,
     ///   liblxc refuses to destroy a container that has some.
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is running (it
-    ///   keeps running, untouched); ``LXCError/Kind/notFound`` when it is not defined.
+    ///   keeps running, untouched), has snapshots and `includingSnapshots` is false, or
+    ///   overlay clones are built on its root filesystem (the message names them);
+    ///   ``LXCError/Kind/notFound`` when it is not defined.
     public func destroy(includingSnapshots: Bool = false) throws {
         let operation = "destroy"
         let handle = handle
         let pointer = handle.pointer
-        let function = includingSnapshots ? pointer.pointee.destroy_with_snapshots : pointer.pointee.destroy
-        guard let destroy = function else {
-            throw missingFunction(operation, includingSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
-        }
-        try requireDefined(operation)
-        try requireStopped(operation, "the container is running; stop it before destroying it")
-        try diagnosed(handle) { cursor in
-            if UnprivilegedCalls.oneAtATime({ destroy(pointer) }) { return }
-            throw failure(operation, handle, cursor, "liblxc could not destroy the container")
+        try withNameLock {
+            try requireDefined(operation)
+            try requireStopped(operation, "the container is running; stop it before destroying it")
+            try requireNotPinned(operation, verb: "destroy it")
+            // liblxc's destroy_with_snapshots fails on a container that never had a snapshot
+            // directory ("opendir on snapshot path"): use plain destroy when there are none.
+            let snapshotNames = try snapshots().map(\.name)
+            let withSnapshots = includingSnapshots && !snapshotNames.isEmpty
+            if !includingSnapshots && !snapshotNames.isEmpty {
+                throw wrongStateError(operation, "the container has snapshots (\(snapshotNames.joined(separator: ", "))); destroy(includingSnapshots: true) destroys them too")
+            }
+            let function = withSnapshots ? pointer.pointee.destroy_with_snapshots : pointer.pointee.destroy
+            guard function != nil else {
+                throw missingFunction(operation, withSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
+            }
+            try diagnosed(handle) { cursor in
+                let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: withSnapshots) }
+                if outcome.succeeded {
+                    // The child's copy of the handle forgot the configuration; so does this one.
+                    pointer.pointee.clear_config?(pointer)
+                    handle.configurationReplaced()
+                    return
+                }
+                throw failure(operation, handle, cursor, "liblxc could not destroy the container", outcome: outcome)
+            }
         }
     }
 
@@ -390,28 +484,36 @@ extension Container {
         try Validate.name(newName, operation: operation)
         let handle = handle
         let pointer = handle.pointer
-        guard let rename = pointer.pointee.rename else { throw missingFunction(operation, "c->rename") }
+        guard pointer.pointee.rename != nil else { throw missingFunction(operation, "c->rename") }
         let oldName = name
         if newName == oldName {
             throw LXCError.invalid(operation, oldName, "the new name is the container's name already")
         }
-        try requireDefined(operation)
-        try requireStopped(operation, "the container is running; stop it before renaming it")
         let path = lxcpath
-        let target = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
-        if target.pointer.pointee.is_defined?(target.pointer) ?? false {
-            throw LXCError(operation: operation, container: oldName,
-                           message: "a container named \(quoted(newName)) exists already in \(path)",
-                           code: EEXIST, kind: .alreadyExists)
-        }
-        try diagnosed(handle) { cursor in
-            if !rename(pointer, newName) {
-                throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))")
+        // Both names are locked, in one order, so that two renames cannot deadlock.
+        let (first, second) = strcmpOrder(oldName, newName) ? (oldName, newName) : (newName, oldName)
+        try NameLocks.withLock(lxcpath: path, name: first) {
+            try NameLocks.withLock(lxcpath: path, name: second) {
+                try requireDefined(operation)
+                try requireStopped(operation, "the container is running; stop it before renaming it")
+                let target = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
+                if target.pointer.pointee.is_defined?(target.pointer) ?? false {
+                    throw LXCError(operation: operation, container: oldName,
+                                   message: "a container named \(quoted(newName)) exists already in \(path)",
+                                   code: EEXIST, kind: .alreadyExists)
+                }
+                try diagnosed(handle) { cursor in
+                    let outcome = Isolated.rename(pointer, to: newName)
+                    if !outcome.succeeded {
+                        throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))",
+                                      outcome: outcome)
+                    }
+                }
+                // liblxc leaves the handle on the old, now undefined, name: follow the container.
+                let renamed = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
+                replaceHandle(renamed, name: newName)
             }
         }
-        // liblxc leaves the handle on the old, now undefined, name: follow the container.
-        let renamed = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
-        replaceHandle(renamed, name: newName)
     }
 
     // MARK: state checks
@@ -432,10 +534,12 @@ extension Container {
     // MARK: async forms
 
     /// Creates the container without blocking the caller's thread; see
-    /// ``create(template:backingStore:options:arguments:)``.
-    public func create(template: String, backingStore: BackingStore = .directory,
+    /// ``create(template:backingStore:specs:options:arguments:)``.
+    public func create(template: String, backingStore: BackingStore = .directory, specs: BackingStoreSpecs? = nil,
                        options: CreateOptions = [], arguments: [String] = []) async throws {
-        try await offload { try self.create(template: template, backingStore: backingStore, options: options, arguments: arguments) }
+        try await offload {
+            try self.create(template: template, backingStore: backingStore, specs: specs, options: options, arguments: arguments)
+        }
     }
 
     /// Starts the container without blocking the caller's thread; see ``start(useInit:arguments:)``.

@@ -79,7 +79,7 @@ struct CLITests {
                         ["config", "keys"], ["version"]] {
             let help = try LXCCtlRunner.run(command + ["--help"])
             #expect(help.status == 0, "\(command)")
-            #expect(help.standardOutput.contains("lxcctl \(command.joined(separator: " "))"), "\(command): \(help.standardOutput)")
+            #expect(help.standardOutput.contains("lxcctl \(command.joined(separator: " "))"), "\(command): status \(help.status) out \(help.standardOutput) err \(help.standardError)")
         }
     }
 }

@@ -108,3 +108,58 @@ struct RealDeadlineTests {
         }
     }
 }
+
+@Suite("One container, many handles in one process", .integration, .timeLimit(.minutes(3)))
+struct SameNameTests {
+    @Test func concurrentCreatesOfOneNameMakeOneContainer() async throws {
+        try await Sandbox.with { sandbox in
+            let name = sandbox.uniqueName("same")
+            let handles = try (0..<4).map { _ in try Container(name: name, lxcpath: sandbox.lxcpath) }
+            let outcomes = await withTaskGroup(of: LXCError.Kind?.self) { group in
+                for handle in handles {
+                    group.addTask {
+                        do {
+                            try await handle.create(template: "busybox", options: .quiet)
+                            return nil
+                        } catch let error as LXCError {
+                            return error.kind
+                        } catch {
+                            return .failed
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == nil }.count == 1, "\(outcomes)")
+            #expect(outcomes.filter { $0 == .alreadyExists }.count == 3, "\(outcomes)")
+            let container = try Container(name: name, lxcpath: sandbox.lxcpath)
+            #expect(container.isDefined)
+            #expect(FileManager.default.isExecutableFile(atPath: "\(sandbox.lxcpath)/\(name)/rootfs/bin/busybox"))
+        }
+    }
+
+    @Test func concurrentDestroysOfOneNameDestroyItOnce() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            let handles = try (0..<4).map { _ in try Container(name: container.name, lxcpath: sandbox.lxcpath) }
+            let outcomes = await withTaskGroup(of: LXCError.Kind?.self) { group in
+                for handle in handles {
+                    group.addTask {
+                        do {
+                            try await handle.destroy()
+                            return nil
+                        } catch let error as LXCError {
+                            return error.kind
+                        } catch {
+                            return .failed
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == nil }.count == 1, "\(outcomes)")
+            #expect(outcomes.filter { $0 == .notFound }.count == 3, "\(outcomes)")
+            #expect(!container.isDefined)
+        }
+    }
+}

@@ -138,6 +138,23 @@ struct LifecycleTests {
         }
     }
 
+    @Test func aForegroundStartRunsTheContainerUntilItStops() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.setDaemonizes(false)
+            try container.start(useInit: true, arguments: ["/bin/sh", "-c", "echo ran > /ran-in-foreground"])
+            #expect(container.state == .stopped)
+            #expect(container.readRootfsFile("/ran-in-foreground") == "ran\n")
+
+            let error = #expect(throws: LXCError.self) {
+                try container.start(useInit: true, arguments: ["/bin/sh", "-c", "exit 3"])
+            }
+            #expect(error?.operation == "start")
+            #expect(error?.message.contains("exited with code 3") == true, "\(String(describing: error))")
+            #expect(container.state == .stopped)
+        }
+    }
+
     @Test func asyncFormsDriveAWholeLifecycle() async throws {
         try await Sandbox.with { sandbox in
             let container = try await sandbox.busybox()

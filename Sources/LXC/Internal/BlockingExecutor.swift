@@ -91,12 +91,15 @@ final class BlockingExecutor: @unchecked Sendable {
         pthread_attr_init(&attributes)
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         defer { pthread_attr_destroy(&attributes) }
-        let result = pthread_create(&thread, &attributes, { context in
-            guard let context else { return nil }
-            let executor = Unmanaged<BlockingExecutor>.fromOpaque(context).takeRetainedValue()
-            executor.workLoop()
-            return nil
-        }, context)
+        // No fork may start while the thread is being made (see ForkGuard).
+        let result = ForkGuard.creatingThread {
+            pthread_create(&thread, &attributes, { context in
+                guard let context else { return nil }
+                let executor = Unmanaged<BlockingExecutor>.fromOpaque(context).takeRetainedValue()
+                executor.workLoop()
+                return nil
+            }, context)
+        }
         if result != 0 {
             Unmanaged<BlockingExecutor>.fromOpaque(context).release()
             return false

@@ -173,14 +173,16 @@ enum CallerCgroups {
     /// Concurrent starts share the memberships noted by the first, since a later one would
     /// otherwise note the monitor cgroup an earlier one had just moved the process into.
     static func preservingMembership(_ start: () -> Bool) -> Bool {
-        let home = starts.withLock { state -> [CgroupMembership] in
-            if state.count == 0 { state.home = current() }
-            state.count += 1
-            return state.home
+        let (started, left) = ForkGate.asStart { () -> (Bool, [String]) in
+            let home = starts.withLock { state -> [CgroupMembership] in
+                if state.count == 0 { state.home = current() }
+                state.count += 1
+                return state.home
+            }
+            defer { starts.withLock { $0.count -= 1 } }
+            let started = start()
+            return (started, restore(home))
         }
-        defer { starts.withLock { $0.count -= 1 } }
-        let started = start()
-        let left = restore(home)
         if !started { removeAbandonedMonitorCgroups(left) }
         return started
     }

@@ -17,20 +17,33 @@ extension Container {
     /// - Parameters:
     ///   - explanation: what the library can say about the cause, checked only now that the
     ///     call failed; nil leaves the message to liblxc's log.
+    ///   - outcome: for a call made in a child process (``Isolated``), what it reported;
+    ///     its `error_num` and `error_string` replace the handle's.
     func failure(
         _ operation: String,
         _ handle: Handle,
         _ cursor: DiagnosticCursor,
         kind: LXCError.Kind = .failed,
-        _ explanation: String? = nil
+        _ explanation: String? = nil,
+        outcome: Isolated.Outcome? = nil
     ) -> LXCError {
         let name = self.name
         let log = cursor.errorLines(for: name)
-        let number = handle.pointer.pointee.error_num
+        let number = outcome?.errorNumber ?? handle.pointer.pointee.error_num
+        let liblxcText: String? = if let outcome {
+            outcome.errorString
+        } else if let text = handle.pointer.pointee.error_string, text.pointee != 0 {
+            String(cString: text)
+        } else {
+            nil
+        }
         var message = explanation ?? ""
+        if let problem = outcome?.problem {
+            message += message.isEmpty ? problem : "; \(problem)"
+        }
         if message.isEmpty {
-            if let text = handle.pointer.pointee.error_string, text.pointee != 0 {
-                message = String(cString: text)
+            if let liblxcText {
+                message = liblxcText
             } else if log.isEmpty {
                 message = "liblxc reported a failure and logged no reason"
             } else {

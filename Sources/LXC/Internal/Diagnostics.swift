@@ -60,12 +60,19 @@ enum LiblxcLogLine {
         return result
     }
 
+    /// The longest message kept from one line; liblxc quotes values it refuses, which may
+    /// be long.
+    static let maximumMessageLength = 500
+
     /// The message part of a log line: what follows the second " - ".
     static func message(of line: Substring) -> String {
         var remainder = line[...]
         for _ in 0..<2 {
-            guard let range = remainder.firstRange(of: " - ") else { return String(line) }
+            guard let range = remainder.firstRange(of: " - ") else { remainder = line; break }
             remainder = remainder[range.upperBound...]
+        }
+        if remainder.count > maximumMessageLength {
+            return String(remainder.prefix(maximumMessageLength)) + "… (\(remainder.utf8.count) bytes)"
         }
         return String(remainder)
     }

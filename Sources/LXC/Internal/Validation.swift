@@ -25,11 +25,16 @@ enum Validate {
         }
     }
 
-    /// An lxcpath: absolute, no NUL, no newline.
+    /// An lxcpath: absolute, no NUL, no newline, and not something other than a directory.
     static func lxcpath(_ path: String, operation: String) throws {
         if path.isEmpty { throw LXCError.invalid(operation, nil, "lxcpath is empty") }
         if !path.hasPrefix("/") { throw LXCError.invalid(operation, nil, "lxcpath \(quoted(path)) is not an absolute path") }
         try noBreaks(path, what: "lxcpath", operation: operation, container: nil)
+        var info = stat()
+        if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR {
+            throw LXCError(operation: operation, container: nil,
+                           message: "the lxcpath \(quoted(path)) is not a directory", code: ENOTDIR, kind: .invalidArgument)
+        }
     }
 
     /// A path given to liblxc (a config file, say): not empty, no NUL, no newline.
@@ -42,16 +47,20 @@ enum Validate {
     /// would make it something other than one key in the config file.
     static func configKey(_ key: String, operation: String, container: String?) throws {
         if key.isEmpty { throw LXCError.invalid(operation, container, "configuration key is empty") }
-        for byte in key.utf8 {
-            switch byte {
-            case 0, UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains a line break or NUL byte")
-            case UInt8(ascii: "="), UInt8(ascii: " "), UInt8(ascii: "\t"):
-                throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains \"=\" or white space")
-            default:
-                continue
-            }
+        // Keys are read on hot paths (`configItem`): scan the contiguous UTF-8 once.
+        var key = key
+        let bad = key.withUTF8 { bytes -> UInt8? in
+            for byte in bytes where byte <= UInt8(ascii: " ") || byte == UInt8(ascii: "=") { return byte }
+            return nil
         }
+        guard let bad else { return }
+        if bad == 0 || bad == UInt8(ascii: "\n") || bad == UInt8(ascii: "\r") {
+            throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains a line break or NUL byte")
+        }
+        if bad == UInt8(ascii: "=") || bad == UInt8(ascii: " ") || bad == UInt8(ascii: "\t") {
+            throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains \"=\" or white space")
+        }
+        throw LXCError.invalid(operation, container, "configuration key \(quoted(key)) contains a control character")
     }
 
     /// A configuration value: no newline, carriage return or NUL. liblxc writes values into
@@ -91,10 +100,17 @@ enum Validate {
     }
 }
 
-/// A string in double quotes with control characters escaped, for messages.
-func quoted(_ text: String) -> String {
+/// A string in double quotes with control characters escaped, for messages; past `limit`
+/// characters it is cut, with the full length said.
+func quoted(_ text: String, limit: Int = 200) -> String {
     var result = "\""
+    var shown = 0
     for scalar in text.unicodeScalars {
+        shown += 1
+        if shown > limit {
+            result += "…\" (\(text.utf8.count) bytes)"
+            return result
+        }
         switch scalar {
         case "\n": result += "\\n"
         case "\r": result += "\\r"
@@ -130,6 +146,29 @@ extension Validate {
         if access(template, X_OK) != 0 {
             throw LXCError(operation: operation, container: container,
                            message: "the template script \(quoted(template)) is not executable", code: EACCES,
+                           kind: .permissionDenied)
+        }
+    }
+}
+
+extension Validate {
+    /// An lxcpath that a container is about to be written into: if it exists, a directory
+    /// the caller may write to. A missing one is made by liblxc, as `lxc-create` does.
+    static func writableLXCPath(_ path: String, operation: String, container: String?) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw LXCError(operation: operation, container: container,
+                           message: "the lxcpath \(quoted(path)) cannot be read: \(errnoDescription(errno))",
+                           code: errno, kind: .failed)
+        }
+        if info.st_mode & S_IFMT != S_IFDIR {
+            throw LXCError(operation: operation, container: container,
+                           message: "the lxcpath \(quoted(path)) is not a directory", code: ENOTDIR, kind: .invalidArgument)
+        }
+        if access(path, W_OK | X_OK) != 0 {
+            throw LXCError(operation: operation, container: container,
+                           message: "the lxcpath \(quoted(path)) is not writable by this user", code: EACCES,
                            kind: .permissionDenied)
         }
     }

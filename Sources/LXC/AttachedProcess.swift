@@ -1,0 +1,193 @@
+import Glibc
+import Synchronization
+
+/// A process running inside a container, started without waiting for it.
+///
+/// Made by ``Container/spawn(_:options:)`` and ``Container/attach(options:payload:_:)``.
+/// The process is a child of this one, and this object owns it: ``wait()`` reaps it once
+/// and remembers the status, so it can be called again (and from several threads) and always
+/// gives the same answer. A process dropped without being waited for keeps running and is
+/// reaped in the background when it ends: it never becomes a zombie.
+///
+/// Do not call `waitpid` on ``pid`` yourself: the status would be lost to ``wait()``, and a
+/// later signal could reach another process that reused the pid.
+public final class AttachedProcess: Sendable, CustomStringConvertible {
+    /// The host pid of the process.
+    public let pid: pid_t
+    /// The container it runs in, for error messages.
+    let container: String
+    /// The program, when this library exec'd it (spawn); nil for a function (attach).
+    let program: String?
+    /// Where liblxc logged during the attach, to explain a failure found when waiting.
+    let logSource: DiagnosticCursor?
+
+    struct State {
+        /// The status once reaped.
+        var status: ExitStatus?
+        /// The read end of the pipe through which the exec function reports (spawn only).
+        var reportFD: Int32
+        /// What the report said, once read.
+        var outcome: ExecOutcome?
+    }
+
+    private let state: Mutex<State>
+
+    init(pid: pid_t, container: String, program: String?, reportFD: Int32, logSource: DiagnosticCursor? = nil) {
+        self.pid = pid
+        self.container = container
+        self.program = program
+        self.logSource = logSource
+        self.state = Mutex(State(status: nil, reportFD: reportFD, outcome: nil))
+    }
+
+    deinit {
+        let reaped = state.withLock { state -> Bool in
+            if state.reportFD >= 0 { close(state.reportFD); state.reportFD = -1 }
+            return state.status != nil
+        }
+        if !reaped {
+            // The owner let go without waiting: reap it in the background when it ends.
+            let pid = pid
+            BlockingExecutor.shared.submit {
+                var raw: Int32 = 0
+                while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            }
+        }
+    }
+
+    /// `pid 1234 in "web"`.
+    public var description: String { "pid \(pid) in \(quoted(container))" }
+
+    /// Waits until the process ends and returns how it ended.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the program does not exist in
+    ///   the container (the message names it); ``LXCError/Kind/permissionDenied`` when it
+    ///   is not executable; ``LXCError/Kind/failed`` when liblxc could not set the process up
+    ///   inside the container (switch user, enter the working directory, …) or the program
+    ///   could not be executed for another reason.
+    public func wait() throws -> ExitStatus {
+        try wait(operation: "wait", diagnostics: nil)
+    }
+
+    /// Waits for the process without blocking the caller's thread; see ``wait()``.
+    ///
+    /// Cancelling the waiting task kills the process (`SIGKILL`), reaps it and throws
+    /// `CancellationError`.
+    public func wait() async throws -> ExitStatus {
+        try await withTaskCancellationHandler {
+            let status = try await BlockingExecutor.shared.run { try self.wait() }
+            try Task.checkCancellation()
+            return status
+        } onCancel: {
+            _ = self.signal(SIGKILL)
+        }
+    }
+
+    /// The status if the process has ended (reaping it then), or nil while it runs.
+    ///
+    /// - Throws: as ``wait()``, once the process has ended.
+    public func status() throws -> ExitStatus? {
+        guard hasExited() else { return nil }
+        return try wait()
+    }
+
+    /// Sends `signal` to the process, unless it has been reaped already.
+    ///
+    /// A process that has ended but not been reaped still holds its pid, so the signal can
+    /// never reach another process.
+    ///
+    /// - Returns: whether the signal was sent (false once the process is reaped).
+    @discardableResult
+    public func signal(_ signal: Int32) -> Bool {
+        state.withLock { state in
+            guard state.status == nil else { return false }
+            return kill(pid, signal) == 0
+        }
+    }
+
+    // MARK: internals
+
+    /// Whether the process has ended (it may not be reaped yet).
+    func hasExited() -> Bool {
+        if state.withLock({ $0.status != nil }) { return true }
+        var info = siginfo_t()
+        let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+        return result == 0 && info.si_signo == SIGCHLD
+    }
+
+    /// Blocks until the process has ended, without reaping it (so that ``signal(_:)`` stays
+    /// safe meanwhile), then reaps it.
+    func waitForExit() -> ExitStatus {
+        if let status = state.withLock({ $0.status }) { return status }
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        return reap()
+    }
+
+    /// Reaps the ended process under the lock, once; reads what the exec function reported.
+    private func reap() -> ExitStatus {
+        state.withLock { state in
+            if let status = state.status { return status }
+            var raw: Int32 = 0
+            var result: pid_t
+            repeat {
+                result = waitpid(pid, &raw, 0)
+            } while result < 0 && errno == EINTR
+            // ECHILD: someone else reaped it (a waitpid(-1) elsewhere in the process); its
+            // status is lost.
+            let status = result == pid ? ExitStatus(waitStatus: raw) : .exited(255)
+            state.status = status
+            if state.reportFD >= 0 {
+                state.outcome = ExecReport.read(state.reportFD)
+                close(state.reportFD)
+                state.reportFD = -1
+            }
+            return status
+        }
+    }
+
+    /// Waits, then turns what the exec function reported into the status or an error.
+    func wait(operation: String, diagnostics: (() -> [String])?) throws -> ExitStatus {
+        let status = waitForExit()
+        let outcome = state.withLock { $0.outcome }
+        switch outcome {
+        case nil, .executed:
+            return status
+        case .failedBeforeExec where status != .exited(EXIT_FAILURE):
+            // Ended by a signal (a kill from outside) before it got to run the program.
+            return status
+        case .failedBeforeExec:
+            throw LXCError(
+                operation: operation, container: container,
+                message: "liblxc could not set up the process inside the container (entering namespaces, "
+                    + "switching user or groups, working directory, LSM profile); it \(status) before "
+                    + "running \(program.map { quoted($0) } ?? "the function")",
+                kind: .failed, log: diagnostics?() ?? logSource?.errorLines(for: container) ?? [])
+        case .execFailed(let code):
+            throw Self.execError(code, program: program ?? "", operation: operation, container: container)
+        }
+    }
+
+    static func execError(_ code: Int32, program: String, operation: String, container: String) -> LXCError {
+        let name = quoted(program)
+        switch code {
+        case ENOENT:
+            let where_ = program.contains("/") ? "" : " (looked up in the PATH of its environment)"
+            return LXCError(operation: operation, container: container,
+                            message: "the program \(name) does not exist in the container\(where_)",
+                            code: code, kind: .notFound)
+        case EACCES, EPERM:
+            return LXCError(operation: operation, container: container,
+                            message: "the program \(name) cannot be executed in the container: \(errnoDescription(code))",
+                            code: code, kind: .permissionDenied)
+        case ENOEXEC:
+            return LXCError(operation: operation, container: container,
+                            message: "the program \(name) is not in a format the kernel can execute (ENOEXEC)",
+                            code: code, kind: .failed)
+        default:
+            return LXCError(operation: operation, container: container,
+                            message: "the program \(name) could not be executed in the container: \(errnoDescription(code))",
+                            code: code, kind: .failed)
+        }
+    }
+}

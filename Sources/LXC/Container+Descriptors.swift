@@ -1,0 +1,124 @@
+import CLXC
+import Glibc
+
+// File descriptors that LXC 4 and 5 hand out for a running container: its init's pidfd, its
+// devpts instance and its seccomp notifier.
+
+extension Container {
+    /// A pidfd for the running container's init process; the caller owns it and must close it.
+    ///
+    /// A pidfd names the process itself, not its number, so a signal sent through it
+    /// (`pidfd_send_signal`) cannot reach another process that reused the pid. Needs the
+    /// `pidfd` API extension. The corresponding liblxc call is `c->init_pidfd`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/unsupported`` when liblxc or the kernel has no pidfds.
+    public func initPIDFileDescriptor() throws -> Int32 {
+        let operation = "initPIDFileDescriptor"
+        let handle = handle
+        guard let get = handle.pointer.pointee.init_pidfd else { throw missingFunction(operation, "c->init_pidfd") }
+        return try descriptor(operation, handle, extensionName: "pidfd", what: "a pidfd for the container's init") {
+            get(handle.pointer)
+        }
+    }
+
+    /// A mount file descriptor of the running container's devpts instance (its `/dev/pts`);
+    /// the caller owns it and must close it.
+    ///
+    /// With it a program can open new pseudo-terminals of the container from outside
+    /// (`openat(fd, "ptmx", …)`). Needs the `devpts_fd` API extension. The corresponding
+    /// liblxc call is `c->devpts_fd`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/unsupported`` when liblxc lacks the extension;
+    ///   ``LXCError/Kind/failed`` when the container has no devpts of its own (`lxc.pty.max = 0`).
+    public func devptsFileDescriptor() throws -> Int32 {
+        let operation = "devptsFileDescriptor"
+        let handle = handle
+        guard let get = handle.pointer.pointee.devpts_fd else { throw missingFunction(operation, "c->devpts_fd") }
+        return try descriptor(operation, handle, extensionName: "devpts_fd", what: "the container's devpts mount") {
+            get(handle.pointer)
+        }
+    }
+
+    /// The seccomp notify descriptor of the running container, received from its monitor;
+    /// the caller owns it and must close it.
+    ///
+    /// The container must have been started with a seccomp policy that has `notify` actions
+    /// (`lxc.seccomp.profile`); a supervisor then reads the intercepted system calls from it
+    /// (`SECCOMP_IOCTL_NOTIF_RECV`). Needs the `seccomp_notify_fd_active` API extension. The
+    /// corresponding liblxc call is `c->seccomp_notify_fd_active`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/unsupported`` when liblxc lacks the extension;
+    ///   ``LXCError/Kind/failed`` when the container has no seccomp notifier.
+    public func seccompNotifyFileDescriptor() throws -> Int32 {
+        let operation = "seccompNotifyFileDescriptor"
+        let handle = handle
+        guard let get = handle.pointer.pointee.seccomp_notify_fd_active else {
+            throw missingFunction(operation, "c->seccomp_notify_fd_active")
+        }
+        return try descriptor(operation, handle, extensionName: "seccomp_notify_fd_active",
+                              what: "the container's seccomp notify descriptor (was it started with a seccomp policy that has notify actions?)") {
+            get(handle.pointer)
+        }
+    }
+
+    /// The seccomp notify descriptor that liblxc keeps in this handle's configuration, for a
+    /// container this process started in the foreground (``setDaemonizes(_:)`` false); it
+    /// belongs to liblxc: do not close it.
+    ///
+    /// For a daemonized container use ``seccompNotifyFileDescriptor()``, which asks the
+    /// running container. The corresponding liblxc call is `c->seccomp_notify_fd`.
+    ///
+    /// - Returns: the descriptor, or nil when this handle holds none.
+    /// - Throws: ``LXCError/Kind/unsupported`` when liblxc lacks the `seccomp_notify` extension.
+    public func localSeccompNotifyFileDescriptor() throws -> Int32? {
+        let operation = "localSeccompNotifyFileDescriptor"
+        let handle = handle
+        guard let get = handle.pointer.pointee.seccomp_notify_fd else { throw missingFunction(operation, "c->seccomp_notify_fd") }
+        if !LXC.hasAPIExtension("seccomp_notify") {
+            throw LXCError(operation: operation, container: name,
+                           message: "this liblxc (\(LXC.version)) lacks the seccomp_notify API extension",
+                           code: ENOSYS, kind: .unsupported)
+        }
+        let fd = get(handle.pointer)
+        return fd >= 0 ? fd : nil
+    }
+
+    private func descriptor(_ operation: String, _ handle: Handle, extensionName: String, what: String,
+                            _ call: () -> Int32) throws -> Int32 {
+        if !LXC.hasAPIExtension(extensionName) {
+            throw LXCError(operation: operation, container: name,
+                           message: "this liblxc (\(LXC.version)) lacks the \(extensionName) API extension",
+                           code: ENOSYS, kind: .unsupported)
+        }
+        try requireRunning(operation)
+        return try diagnosed(handle) { cursor in
+            errno = 0
+            let fd = call()
+            if fd >= 0 { return fd }
+            let code = fd < -1 ? -fd : errno
+            try requireRunning(operation)
+            var error = failure(operation, handle, cursor,
+                                "liblxc could not get \(what)" + (code > 0 ? ": \(errnoDescription(code))" : ""))
+            if code > 0 { error.code = code }
+            if code == ENOSYS || code == EOPNOTSUPP { error.kind = .unsupported }
+            throw error
+        }
+    }
+
+    // MARK: C names
+
+    @available(*, unavailable, renamed: "initPIDFileDescriptor()")
+    public func init_pidfd() throws -> Int32 { try initPIDFileDescriptor() }
+
+    @available(*, unavailable, renamed: "devptsFileDescriptor()")
+    public func devpts_fd() throws -> Int32 { try devptsFileDescriptor() }
+
+    @available(*, unavailable, renamed: "seccompNotifyFileDescriptor()")
+    public func seccomp_notify_fd_active() throws -> Int32 { try seccompNotifyFileDescriptor() }
+
+    @available(*, unavailable, renamed: "localSeccompNotifyFileDescriptor()")
+    public func seccomp_notify_fd() throws -> Int32? { try localSeccompNotifyFileDescriptor() }
+}

@@ -1,0 +1,241 @@
+import CLXC
+import Glibc
+
+extension Container {
+    // MARK: device nodes
+
+    /// Makes a device of the host usable in the running container: allows it in the
+    /// container's device cgroup and creates its node at `destination` (at `source`'s path
+    /// when nil).
+    ///
+    /// The corresponding liblxc call is `c->add_device_node`. liblxc 5.0.2 takes the device
+    /// from the *destination* path on the host, so it cannot put a device at a path the host
+    /// lacks (and would put the host's other device there if it had one); for a destination
+    /// other than `source` the library allows the device with `c->set_cgroup_item`
+    /// (`devices.allow`, cgroup v1) and creates the node the way liblxc does, from a child
+    /// process chrooted into the container. On cgroup v2 liblxc offers no call that changes
+    /// the container's device program, so there the node works only for a device the
+    /// container's configuration allows already.
+    ///
+    /// ```swift
+    /// try container.addDeviceNode("/dev/fuse")
+    /// try container.addDeviceNode("/dev/null", at: "/dev/null2")
+    /// ```
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a path that is not
+    ///   absolute or has `..`, a line break or NUL; ``LXCError/Kind/notFound`` when `source`
+    ///   does not exist or is not a device; ``LXCError/Kind/wrongState`` when the container is
+    ///   not running; ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
+    public func addDeviceNode(_ source: String, at destination: String? = nil) throws {
+        try deviceNode("addDeviceNode", source, destination, adding: true)
+    }
+
+    /// Takes a device away from the running container: denies it in the container's device
+    /// cgroup and removes its node at `destination` (at `source`'s path when nil).
+    ///
+    /// The corresponding liblxc call is `c->remove_device_node`. For a destination other than
+    /// `source` (see ``addDeviceNode(_:at:)``) only the node is removed: the device stays
+    /// allowed, since the container may use it at its own path as well.
+    ///
+    /// - Throws: as ``addDeviceNode(_:at:)``.
+    public func removeDeviceNode(_ source: String, at destination: String? = nil) throws {
+        try deviceNode("removeDeviceNode", source, destination, adding: false)
+    }
+
+    private func deviceNode(_ operation: String, _ source: String, _ destination: String?, adding: Bool) throws {
+        try Validate.containerPath(source, what: "device path", operation: operation, container: name)
+        if let destination {
+            try Validate.containerPath(destination, what: "destination path", operation: operation, container: name)
+        }
+        var info = stat()
+        if stat(source, &info) != 0 {
+            let code = errno
+            throw LXCError(operation: operation, container: name,
+                           message: "there is no device \(quoted(source)) on the host: \(errnoDescription(code))",
+                           code: code, kind: .notFound)
+        }
+        let type = info.st_mode & S_IFMT
+        if type != S_IFCHR && type != S_IFBLK {
+            throw LXCError(operation: operation, container: name,
+                           message: "\(quoted(source)) is not a character or block device", code: ENODEV, kind: .notFound)
+        }
+        let handle = handle
+        let pointer = handle.pointer
+        let member = adding ? "c->add_device_node" : "c->remove_device_node"
+        guard let function = adding ? pointer.pointee.add_device_node : pointer.pointee.remove_device_node else {
+            throw missingFunction(operation, member)
+        }
+        try requireRunning(operation)
+        if let destination, destination != source {
+            // liblxc (5.0.2) stats the destination on the host rather than the source: it would
+            // fail for a path the host lacks and add the wrong device for one the host has.
+            return try deviceNodeElsewhere(operation, source, destination, info, adding: adding)
+        }
+        try diagnosed(handle) { cursor in
+            if function(pointer, source, nil) { return }
+            try requireRunning(operation)
+            throw failure(operation, handle, cursor,
+                          adding ? "liblxc could not add \(quoted(source)) to the container"
+                                 : "liblxc could not remove \(quoted(source)) from the container")
+        }
+    }
+
+    /// Adds or removes `source` at another path: the device is allowed through
+    /// `set_cgroup_item("devices.allow")` as liblxc's `add_device_node` would, and the node is
+    /// made by a child process chrooted into the container, as liblxc makes it. Removing
+    /// leaves the device allowed: the container may still use it at its own path.
+    private func deviceNodeElsewhere(_ operation: String, _ source: String, _ destination: String,
+                                     _ info: stat, adding: Bool) throws {
+        guard let pid = initPID else {
+            try requireRunning(operation)
+            throw wrongStateError(operation, "the container's init process went away")
+        }
+        if adding {
+            let rule = "\(info.st_mode & S_IFMT == S_IFBLK ? "b" : "c") \(clxc_major(info.st_rdev)):\(clxc_minor(info.st_rdev)) rwm"
+            if try cgroupVersion(for: .devices, operation: operation) == .v1 {
+                do {
+                    try setCgroupItem("devices.allow", to: rule)
+                } catch var error as LXCError {
+                    error.operation = operation
+                    error.message = "could not allow \(quoted(source)) (\(rule)) in the container's device cgroup: " + error.message
+                    throw error
+                }
+            }
+        }
+        let code = clxc_device_node_in_root(pid, destination, adding ? 1 : 0, info.st_mode, info.st_rdev)
+        if code != 0 {
+            try requireRunning(operation)
+            throw LXCError(operation: operation, container: name,
+                           message: adding ? "could not create the node \(quoted(destination)) in the container: \(errnoDescription(code))"
+                                           : "could not remove \(quoted(destination)) in the container: \(errnoDescription(code))",
+                           code: code, kind: .failed)
+        }
+    }
+
+    // MARK: mounts
+
+    /// Mounts `source` of the host at `target` in the running container.
+    ///
+    /// liblxc mounts in the host's mount namespace under the container's shared mount point
+    /// and moves the mount into the container, so the container must have been started with
+    /// `lxc.mount.auto = shmounts:<host directory>:<container directory>` in its
+    /// configuration, and the host directory must be a shared mount point (it is where `/` is
+    /// shared, as systemd makes it; elsewhere `mount --bind DIR DIR; mount --make-shared DIR`). This needs the `mount_injection_file` API extension (LXC 3.1 and later);
+    /// the call is refused when liblxc lacks it. The corresponding liblxc call is `c->mount`
+    /// with `LXC_MOUNT_API_V1`.
+    ///
+    /// ```swift
+    /// try container.mount("/srv/data", at: "/mnt/data", flags: [.bind, .readOnly])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - source: a host path (or a device, or a name such as `tmpfs` for `type`).
+    ///   - target: the mount point in the container; liblxc creates it when it is missing.
+    ///   - type: the file system type (nil for bind mounts).
+    ///   - flags: mount(2) flags.
+    ///   - data: file system options (`"size=10m"`).
+    /// - Throws: ``LXCError``: ``LXCError/Kind/unsupported`` when liblxc lacks the mount API;
+    ///   ``LXCError/Kind/invalidArgument`` for a relative target or text with a NUL byte;
+    ///   ``LXCError/Kind/wrongState`` when the container is not running or was started
+    ///   without `shmounts`; ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
+    public func mount(_ source: String, at target: String, type: String? = nil,
+                      flags: MountFlags = [], data: String? = nil) throws {
+        let operation = "mount"
+        try Validate.noBreaks(source, what: "mount source", operation: operation, container: name)
+        try Validate.containerPath(target, what: "mount target", operation: operation, container: name)
+        if let type { try Validate.noBreaks(type, what: "file system type", operation: operation, container: name) }
+        if let data { try Validate.noNUL(data, what: "mount data", operation: operation, container: name) }
+        let handle = handle
+        let pointer = handle.pointer
+        try requireMountAPI(operation)
+        guard let mount = pointer.pointee.mount else { throw missingFunction(operation, "c->mount") }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            var api = lxc_mount(version: LXC_MOUNT_API_V1)
+            let result = withOptionalCString(type) { typePointer in
+                withOptionalCString(data) { dataPointer in
+                    mount(pointer, source, target, typePointer, flags.rawValue, dataPointer, &api)
+                }
+            }
+            if result >= 0 { return }
+            try requireRunning(operation)
+            throw mountFailure(operation, handle, cursor, result,
+                               "liblxc could not mount \(quoted(source)) at \(quoted(target)) in the container")
+        }
+    }
+
+    /// Unmounts `target` in the running container.
+    ///
+    /// Needs the same `mount_injection_file` API extension as ``mount(_:at:type:flags:data:)``.
+    /// The corresponding liblxc call is `c->umount` with `LXC_MOUNT_API_V1`.
+    ///
+    /// - Throws: as ``mount(_:at:type:flags:data:)``.
+    public func unmount(_ target: String, flags: UnmountFlags = []) throws {
+        let operation = "unmount"
+        try Validate.containerPath(target, what: "mount target", operation: operation, container: name)
+        let handle = handle
+        let pointer = handle.pointer
+        try requireMountAPI(operation)
+        guard let umount = pointer.pointee.umount else { throw missingFunction(operation, "c->umount") }
+        try requireRunning(operation)
+        try diagnosed(handle) { cursor in
+            var api = lxc_mount(version: LXC_MOUNT_API_V1)
+            let result = umount(pointer, target, flags.rawValue, &api)
+            if result >= 0 { return }
+            try requireRunning(operation)
+            throw mountFailure(operation, handle, cursor, result,
+                               "liblxc could not unmount \(quoted(target)) in the container")
+        }
+    }
+
+    private func requireMountAPI(_ operation: String) throws {
+        if !LXC.hasAPIExtension("mount_injection_file") {
+            throw LXCError(operation: operation, container: name,
+                           message: "this liblxc (\(LXC.version)) lacks the mount_injection_file API extension, which LXC's mount API v1 needs (LXC 3.1 or later)",
+                           code: ENOSYS, kind: .unsupported)
+        }
+    }
+
+    private func mountFailure(_ operation: String, _ handle: Handle, _ cursor: DiagnosticCursor,
+                              _ result: Int32, _ explanation: String) -> LXCError {
+        let log = cursor.errorLines(for: name)
+        var error = failure(operation, handle, cursor, explanation)
+        if log.contains(where: { $0.contains("shared mountpoint") }) {
+            error.kind = .wrongState
+            error.message = explanation + ": the container was started without a shared mount point; set lxc.mount.auto = shmounts:<host directory>:<container directory> before starting it"
+        } else if log.contains(where: { $0.contains("Failed to move the mount") }) {
+            error.message = explanation + ": the mount did not reach the container; the host directory of lxc.mount.auto's shmounts must be a shared mount point (mount --bind DIR DIR; mount --make-shared DIR) when the container starts"
+        } else if result < -1 {
+            error.message += ": \(errnoDescription(-result))"
+        }
+        if result < -1 { error.code = -result }
+        return error
+    }
+
+    // MARK: C names
+
+    @available(*, unavailable, renamed: "addDeviceNode(_:at:)")
+    public func add_device_node(_ source: String, _ destination: String?) throws { try addDeviceNode(source, at: destination) }
+
+    @available(*, unavailable, renamed: "removeDeviceNode(_:at:)")
+    public func remove_device_node(_ source: String, _ destination: String?) throws {
+        try removeDeviceNode(source, at: destination)
+    }
+
+    @available(*, unavailable, renamed: "unmount(_:flags:)")
+    public func umount(_ target: String, _ flags: UnmountFlags) throws { try unmount(target, flags: flags) }
+}
+
+extension Validate {
+    /// An absolute path (in the container or on the host) without `..` components, line
+    /// breaks or NUL bytes.
+    static func containerPath(_ path: String, what: String, operation: String, container: String?) throws {
+        try Validate.path(path, what: what, operation: operation, container: container)
+        if !path.hasPrefix("/") {
+            throw LXCError.invalid(operation, container, "\(what) \(quoted(path)) is not an absolute path")
+        }
+        if path.split(separator: "/").contains("..") {
+            throw LXCError.invalid(operation, container, "\(what) \(quoted(path)) contains \"..\"")
+        }
+    }
+}

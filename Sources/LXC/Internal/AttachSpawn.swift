@@ -1,0 +1,267 @@
+import CLXC
+import Glibc
+
+// Starting a program inside a container through liblxc's `c->attach`.
+//
+// liblxc forks (twice) and, in the process that ends up inside the container, calls an exec
+// function with a payload. That process is a fork of this multithreaded one: only the calling
+// thread exists there, and any lock another thread held (malloc's, the Swift runtime's) may
+// stay held for ever. So the exec function below only reads memory prepared before the call
+// (the payload, argv as C arrays) and makes system calls: no Swift allocation, no retain or
+// release, no locks.
+//
+// It reports through a close-on-exec pipe: one byte "R" when liblxc hands it control, then
+// the exec errno if execvp fails. After the process ends, the pipe says which of three things
+// happened: nothing (liblxc failed to set the process up and exited before running it), "R"
+// alone (the program ran; a successful exec closed the pipe), or "R" and an errno.
+
+/// What the exec function reported.
+enum ExecOutcome: Sendable, Equatable {
+    /// liblxc never called the exec function: it failed to set the process up.
+    case failedBeforeExec
+    /// The program was exec'd.
+    case executed
+    /// execvp failed with this errno.
+    case execFailed(Int32)
+}
+
+/// The layout shared by the parent (which builds it) and the attached child (which only reads it).
+struct ExecPayload {
+    var program: UnsafeMutablePointer<CChar>
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    var reportFD: Int32
+}
+
+enum ExecReport {
+    static let reachedMarker: UInt8 = 0x52 // "R"
+
+    /// Reads what the exec function wrote; called after the process has ended, so the data
+    /// (if any) is all there, and the read end is non-blocking so that other forks still
+    /// holding the write end (a concurrent attach) cannot make it wait.
+    static func read(_ fd: Int32) -> ExecOutcome {
+        var buffer = (UInt8(0), Int32(0))
+        var bytes: [UInt8] = []
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            while bytes.count < 5 {
+                let got = Glibc.read(fd, raw.baseAddress, 5 - bytes.count)
+                if got < 0 && errno == EINTR { continue }
+                if got <= 0 { break }
+                bytes.append(contentsOf: raw.prefix(got))
+            }
+        }
+        guard bytes.first == reachedMarker else { return .failedBeforeExec }
+        guard bytes.count == 5 else { return .executed }
+        let code = bytes[1..<5].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
+        return .execFailed(code)
+    }
+}
+
+/// Undoes what the attached child inherited from the calling thread and should not pass on:
+/// the thread's blocked signals (the threads of Swift's concurrency pool and of dispatch block
+/// nearly all of them, and a blocked mask survives exec: SIGTERM would not end the program),
+/// and an ignored SIGPIPE. Only async-signal-safe calls, on stack memory.
+@inline(__always)
+func resetSignalsInAttachedChild() {
+    var none = sigset_t()
+    sigemptyset(&none)
+    _ = sigprocmask(SIG_SETMASK, &none, nil)
+    _ = signal(SIGPIPE, SIG_DFL)
+}
+
+/// The function the attached child runs: report, then exec. See the fork rules above.
+let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
+    guard let raw else { return 127 }
+    let payload = raw.assumingMemoryBound(to: ExecPayload.self)
+    let fd = payload.pointee.reportFD
+    resetSignalsInAttachedChild()
+    var marker: UInt8 = 0x52
+    _ = write(fd, &marker, 1)
+    _ = execvp(payload.pointee.program, payload.pointee.argv)
+    var code = errno
+    _ = write(fd, &code, 4)
+    return code == ENOENT ? 127 : 126
+}
+
+/// A caller's function and its payload, for the trampoline below.
+struct FunctionPayload {
+    var function: @convention(c) (UnsafeMutableRawPointer?) -> Int32
+    var payload: UnsafeMutableRawPointer?
+    var reportFD: Int32
+}
+
+/// Runs a caller's function in the attached child after resetting the signal mask; reports
+/// "R" first, so that a failure of liblxc before it is told apart from the function's result.
+let attachedFunction: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
+    guard let raw else { return 1 }
+    let call = raw.assumingMemoryBound(to: FunctionPayload.self)
+    resetSignalsInAttachedChild()
+    var marker: UInt8 = 0x52
+    _ = write(call.pointee.reportFD, &marker, 1)
+    _ = close(call.pointee.reportFD)
+    return call.pointee.function(call.pointee.payload)
+}
+
+/// A pipe whose ends are closed at exec.
+struct PipePair {
+    var read: Int32
+    var write: Int32
+
+    static func make(operation: String, container: String) throws -> PipePair {
+        var fds: (Int32, Int32) = (-1, -1)
+        let result = withUnsafeMutableBytes(of: &fds) { raw in
+            clxc_pipe_cloexec(raw.baseAddress!.assumingMemoryBound(to: Int32.self))
+        }
+        if result != 0 {
+            let code = errno
+            throw LXCError(operation: operation, container: container,
+                           message: "could not make a pipe: \(errnoDescription(code))", code: code, kind: .failed)
+        }
+        return PipePair(read: fds.0, write: fds.1)
+    }
+
+    mutating func closeRead() {
+        if read >= 0 { close(read); read = -1 }
+    }
+
+    mutating func closeWrite() {
+        if write >= 0 { close(write); write = -1 }
+    }
+
+    mutating func closeBoth() {
+        closeRead()
+        closeWrite()
+    }
+}
+
+/// Sets `O_NONBLOCK` on a descriptor.
+func setNonBlocking(_ fd: Int32) {
+    let flags = fcntl(fd, F_GETFL)
+    if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+}
+
+/// Calls `body` with options whose standard input is not descriptor 0 when 0 is not a
+/// terminal.
+///
+/// liblxc's `attach` makes the *calling process* ignore SIGINT and SIGQUIT for good whenever
+/// `stdin_fd` is 0 (meant for an interactive lxc-attach, lxc issue #313), and every program a
+/// concurrent attach forks meanwhile inherits that. Passing a duplicate of descriptor 0
+/// instead gives the program the same standard input without touching this process's signal
+/// dispositions. A terminal is passed as 0 itself: with a descriptor above 2 that is a
+/// terminal, liblxc tries to make it the program's controlling terminal, which fails while it
+/// is this session's.
+func withStandardInputKept<R>(_ options: AttachOptions, _ body: (AttachOptions) throws -> R) rethrows -> R {
+    guard options.standardInput == STDIN_FILENO, isatty(STDIN_FILENO) == 0 else { return try body(options) }
+    var adjusted = options
+    let duplicate = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+    // Descriptor 0 closed: the program gets no standard input either (-1 makes liblxc leave it).
+    adjusted.standardInput = duplicate
+    defer { if duplicate >= 0 { close(duplicate) } }
+    return try body(adjusted)
+}
+
+extension Container {
+    /// A handle of its own for one attach.
+    ///
+    /// `c->attach` forks, and the forked process releases its reference to the handle with
+    /// `lxc_container_put`, which takes the handle's lock. A lock that another thread held at
+    /// the moment of the fork stays held in the forked process for ever, and a concurrent call
+    /// on the same handle (another attach, whose `c->attach` sets config items on it; a config
+    /// read) holds it often enough that concurrent attaches on one handle hang (measured: 20
+    /// concurrent outputs left forked processes waiting on the lock). A handle that no other
+    /// thread uses has no such lock to inherit. It also keeps the caller's handle free of the
+    /// config items `c->attach` sets on the handle it is given (the running seccomp profile,
+    /// `lxc.no_new_privs`). Making one costs about what reading the config file costs.
+    func attachHandle(_ operation: String) throws -> Handle {
+        try Container.newHandle(name: name, lxcpath: lxcpath, operation: operation)
+    }
+
+    /// Validates a command line for attach.
+    func validateCommand(_ command: [String], operation: String) throws {
+        guard let program = command.first else {
+            throw LXCError.invalid(operation, name, "the command is empty: give at least the program to run")
+        }
+        if program.isEmpty { throw LXCError.invalid(operation, name, "the program name is empty") }
+        for (index, argument) in command.enumerated() where argument.utf8.contains(0) {
+            throw LXCError.invalid(operation, name,
+                                   "argument \(index) of the command, \(quoted(argument)), contains a NUL byte, which would cut it short")
+        }
+    }
+
+    /// Starts `command` inside the container with `options` (whose stdio descriptors the
+    /// caller has set) and returns the process. Nothing is left open or unreaped on failure.
+    func spawnAttached(
+        _ command: [String],
+        options: AttachOptions,
+        operation: String,
+        handle: Handle,
+        cursor: DiagnosticCursor
+    ) throws -> AttachedProcess {
+        let pointer = handle.pointer
+        guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
+        var report = try PipePair.make(operation: operation, container: name)
+        var pid: pid_t = -1
+        let result = withCStringArray(command) { argv -> Int32 in
+            var payload = ExecPayload(program: argv[0]!, argv: argv, reportFD: report.write)
+            return withUnsafeMutablePointer(to: &payload) { payloadPointer in
+                withStandardInputKept(options) { options in
+                    options.withCOptions { cOptions in
+                        ForkGate.asFork { attach(pointer, attachedExec, payloadPointer, cOptions, &pid) }
+                    }
+                }
+            }
+        }
+        report.closeWrite()
+        if result < 0 || pid <= 0 {
+            report.closeRead()
+            throw attachFailure(operation, handle, cursor)
+        }
+        setNonBlocking(report.read)
+        return AttachedProcess(pid: pid, container: name, program: command[0], reportFD: report.read, logSource: cursor)
+    }
+
+    /// Starts a C function inside the container and returns the process.
+    func attachFunction(
+        _ function: @convention(c) (UnsafeMutableRawPointer?) -> Int32,
+        payload: UnsafeMutableRawPointer?,
+        options: AttachOptions,
+        operation: String
+    ) throws -> AttachedProcess {
+        try options.validate(operation: operation, container: name)
+        let handle = try attachHandle(operation)
+        let pointer = handle.pointer
+        guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
+        return try diagnosed(handle) { cursor in
+            var report = try PipePair.make(operation: operation, container: name)
+            var pid: pid_t = -1
+            var call = FunctionPayload(function: function, payload: payload, reportFD: report.write)
+            let result = withUnsafeMutablePointer(to: &call) { callPointer in
+                withStandardInputKept(options) { options in
+                    options.withCOptions { cOptions in
+                        ForkGate.asFork { attach(pointer, attachedFunction, callPointer, cOptions, &pid) }
+                    }
+                }
+            }
+            report.closeWrite()
+            if result < 0 || pid <= 0 {
+                report.closeRead()
+                throw attachFailure(operation, handle, cursor)
+            }
+            setNonBlocking(report.read)
+            return AttachedProcess(pid: pid, container: name, program: nil, reportFD: report.read, logSource: cursor)
+        }
+    }
+
+    /// Explains a failed `c->attach`: not defined, not running, or what liblxc logged.
+    func attachFailure(_ operation: String, _ handle: Handle, _ cursor: DiagnosticCursor) -> LXCError {
+        if !isDefined {
+            var error = notDefinedError(operation)
+            error.log = cursor.errorLines(for: name)
+            return error
+        }
+        if !isRunning {
+            return failure(operation, handle, cursor, kind: .wrongState,
+                           "the container is not running; start it before running programs in it")
+        }
+        return failure(operation, handle, cursor, "liblxc could not attach to the container")
+    }
+}

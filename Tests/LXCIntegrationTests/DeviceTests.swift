@@ -1,0 +1,114 @@
+import Foundation
+import LXC
+import Testing
+
+@Suite("Device nodes and mounts of real containers", .integration, .timeLimit(.minutes(3)))
+struct DeviceTests {
+    /// Runs `command` with the container's busybox shell inside its mount namespace and its
+    /// devices cgroup (v1), the way a process of the container would: the attach API is not
+    /// used here.
+    static func runInside(_ container: Container, _ command: String) throws -> HostTools.Result {
+        let pid = try #require(container.initPID)
+        var script = ""
+        if let devices = HostTools.v1Cgroup(of: pid, controller: "devices") {
+            script += "echo $$ > '\(devices)/cgroup.procs' || exit 99; "
+        }
+        script += "exec nsenter -t \(pid) -m -- /bin/sh -c '\(command)'"
+        return try HostTools.run(["sh", "-c", script])
+    }
+
+    @Test func devNullAddedAtANewPathIsUsableInside() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.start()
+            let pid = try #require(container.initPID)
+            let node = "/proc/\(pid)/root/dev/swlx-null"
+
+            try container.addDeviceNode("/dev/null", at: "/dev/swlx-null")
+            var info = stat()
+            try #require(stat(node, &info) == 0, "the node exists in the container")
+            #expect(info.st_mode & S_IFMT == S_IFCHR)
+            var host = stat()
+            _ = stat("/dev/null", &host)
+            #expect(info.st_rdev == host.st_rdev, "the node is the host's /dev/null (1:3)")
+            let used = try Self.runInside(container, "echo hello > /dev/swlx-null && echo written")
+            #expect(used.status == 0 && used.output.contains("written"), "\(used.output)")
+
+            try container.removeDeviceNode("/dev/null", at: "/dev/swlx-null")
+            #expect(stat(node, &info) != 0, "the node is gone")
+        }
+    }
+
+    @Test func badDevicesAndPathsAreRefused() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            let stopped = #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/null", at: "/dev/x") }
+            #expect(stopped?.kind == .wrongState)
+
+            try container.start()
+            let notDevice = #expect(throws: LXCError.self) { try container.addDeviceNode("/etc/passwd") }
+            #expect(notDevice?.kind == .notFound)
+            let missing = #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/swlx-no-such") }
+            #expect(missing?.kind == .notFound)
+            for bad in ["dev/null", "/dev/../etc/x", "/dev/a\nb", ""] {
+                let error = #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/null", at: bad) }
+                #expect(error?.kind == .invalidArgument, "\(bad)")
+            }
+        }
+    }
+
+    @Test func hostDirectoryIsMountedIntoARunningContainerAndUnmounted() throws {
+        guard LXC.hasAPIExtension("mount_injection_file") else {
+            // Then mount must say so.
+            try Sandbox.withBlocking { sandbox in
+                let container = try sandbox.busybox()
+                try container.start()
+                let error = #expect(throws: LXCError.self) { try container.mount("/tmp", at: "/mnt", flags: .bind) }
+                #expect(error?.kind == .unsupported)
+                #expect(error?.message.contains("mount_injection_file") == true)
+            }
+            return
+        }
+        try Sandbox.withBlocking { sandbox in
+            let source = "\(sandbox.lxcpath)/mount-source"
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try "from the host\n".write(toFile: "\(source)/hello", atomically: true, encoding: .utf8)
+
+            let container = try sandbox.busybox()
+            let shared = "\(sandbox.lxcpath)/shmounts-\(container.name)"
+            try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+            // liblxc needs the host side to be a shared mount (it is on systemd hosts, where /
+            // is shared), so that what it mounts there propagates into the container.
+            try HostTools.require(["mount", "--bind", shared, shared])
+            defer { _ = try? HostTools.run(["umount", "-l", shared]) }
+            try HostTools.require(["mount", "--make-shared", shared])
+            try container.setConfigItem("lxc.mount.auto", to: "shmounts:\(shared):/dev/.lxc-mounts")
+            try container.saveConfig()
+            try container.start()
+            let pid = try #require(container.initPID)
+
+            try container.mount(source, at: "/mnt/swlx", flags: .bind)
+            let seen = try? String(contentsOfFile: "/proc/\(pid)/root/mnt/swlx/hello", encoding: .utf8)
+            #expect(seen == "from the host\n")
+
+            try container.unmount("/mnt/swlx")
+            #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)/root/mnt/swlx/hello"))
+        }
+    }
+
+    @Test func mountWithoutASharedMountPointSaysWhatIsMissing() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.start()
+            let error = #expect(throws: LXCError.self) { try container.mount("/tmp", at: "/mnt/x", flags: .bind) }
+            if LXC.hasAPIExtension("mount_injection_file") {
+                #expect(error?.kind == .wrongState)
+                #expect(error?.message.contains("shmounts") == true, "\(String(describing: error))")
+            } else {
+                #expect(error?.kind == .unsupported)
+            }
+            let relative = #expect(throws: LXCError.self) { try container.unmount("mnt/x") }
+            #expect(relative?.kind == .invalidArgument)
+        }
+    }
+}

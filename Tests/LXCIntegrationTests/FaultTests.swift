@@ -1,0 +1,73 @@
+import Foundation
+import LXC
+import Testing
+
+@Suite("Faults leave nothing broken", .integration, .timeLimit(.minutes(3)))
+struct FaultTests {
+    @Test func aClientKilledDuringStartLeavesAContainerOthersCanStop() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            let binary = try #require(LXCCtlRunner.binary)
+            let client = Process()
+            client.executableURL = URL(fileURLWithPath: binary)
+            client.arguments = ["--lxcpath", sandbox.lxcpath, "start", container.name]
+            client.standardOutput = FileHandle.nullDevice
+            client.standardError = FileHandle.nullDevice
+            try client.run()
+            usleep(30_000)
+            kill(client.processIdentifier, SIGKILL)
+            client.waitUntilExit()
+            #expect(client.terminationReason == .uncaughtSignal)
+
+            // Whatever the start had reached, this process can see it and bring it to an end.
+            let seen = try Container(name: container.name, lxcpath: sandbox.lxcpath)
+            _ = try seen.wait(for: .running, timeout: .seconds(5))
+            if seen.state != .stopped { try seen.stop() }
+            #expect(seen.state == .stopped)
+            try seen.start()
+            #expect(seen.state == .running)
+            try seen.stop()
+            try seen.destroy()
+            #expect(!seen.isDefined)
+        }
+    }
+
+    /// start() checks the state once liblxc reports success: an init that has exited by then
+    /// is an error naming it. One that exits a moment later cannot be told from a short-lived
+    /// init by then, and the container is simply stopped soon after.
+    @Test(arguments: [["/bin/false"], ["/no/such/program"]])
+    func anInitThatExitsAtOnceIsReportedWithAReason(command: [String]) throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            do {
+                try container.start(useInit: true, arguments: command)
+                #expect(try container.wait(for: .stopped, timeout: .seconds(10)))
+            } catch let error as LXCError {
+                #expect(error.kind == .failed)
+                #expect(error.message.contains("exited at once"), "\(error)")
+                #expect(error.message.contains(command[0]))
+            }
+            #expect(container.state == .stopped)
+            // Nothing is lost: the container starts with its real init.
+            try container.start()
+            #expect(container.state == .running)
+            try container.stop()
+        }
+    }
+
+    @Test func aFullDiskDuringCreateLeavesNothingHalfDefined() throws {
+        try Sandbox.withBlocking { sandbox in
+            let small = "\(sandbox.lxcpath)/small"
+            try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+            #expect(mount("tmpfs", small, "tmpfs", 0, "size=512k") == 0, "cannot mount a small tmpfs: \(String(cString: strerror(errno)))")
+            defer { umount2(small, Int32(MNT_DETACH)) }
+            let container = try Container(name: sandbox.uniqueName(), lxcpath: small)
+            let error = #expect(throws: LXCError.self) { try container.create(template: "busybox", options: .quiet) }
+            #expect(error?.kind == .failed)
+            #expect(!container.isDefined)
+            #expect(try Container.names(.all, in: small).isEmpty)
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: small)) ?? []
+            #expect(!left.contains(container.name), "left behind: \(left)")
+        }
+    }
+}

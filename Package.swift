@@ -41,6 +41,22 @@ let package = Package(
             dependencies: ["LXC"],
             path: "Examples/QuickStart"
         ),
+        // More examples, each one file: swift run capture-output | snapshot-restore | resource-limits
+        .executableTarget(
+            name: "capture-output",
+            dependencies: ["LXC"],
+            path: "Examples/CaptureOutput"
+        ),
+        .executableTarget(
+            name: "snapshot-restore",
+            dependencies: ["LXC"],
+            path: "Examples/SnapshotRestore"
+        ),
+        .executableTarget(
+            name: "resource-limits",
+            dependencies: ["LXC"],
+            path: "Examples/ResourceLimits"
+        ),
         // The benchmark: the same scenarios through the library and through liblxc from C.
         .target(
             name: "CLXCBench",

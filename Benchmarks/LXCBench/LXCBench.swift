@@ -109,6 +109,25 @@ struct LXCBench {
                     }
                 }))
         }
+        // A running container for attach_run, stopped once the scenarios ran.
+        var attachContainer: Container?
+        if wanted("attach_run") {
+            let running = try makeBusybox("bench-attach", in: lxcpath.path)
+            try await running.start()
+            attachContainer = running
+            scenarios.append(Scenario(name: "attach_run", iterations: 50,
+                c: { n in
+                    let argv: [UnsafePointer<CChar>?] = [UnsafePointer(strdup("true")), nil]
+                    defer { free(UnsafeMutablePointer(mutating: argv[0])) }
+                    return argv.withUnsafeBufferPointer { cbench_attach_run("bench-attach", lxcpath.path, $0.baseAddress, Int32(n)) }
+                },
+                swift: { n in
+                    try measure(n) {
+                        let status = try running.run(["true"])
+                        if !status.isSuccess { throw BenchError("true inside the container: \(status)") }
+                    }
+                }))
+        }
         scenarios.append(Scenario(name: "create_destroy", iterations: 2,
             c: { cbench_isolated(1, "bench-cd-c", lxcpath.path, Int32($0)) },
             swift: { n in
@@ -124,6 +143,7 @@ struct LXCBench {
             let result = try scenario.run(rounds: options.rounds)
             print(result.line)
         }
+        try await attachContainer?.stop()
 
         if wanted("rss_flat") { try rssFlat(lxcpath: lxcpath.path) }
         if wanted("start_stop_cycles") { try startStopCycles(lxcpath: lxcpath.path) }

@@ -48,6 +48,10 @@ struct QuickStart {
         print("    state: \(container.state), init pid: \(container.initPID.map(String.init) ?? "none")")
         print("    hostname inside: \(try container.runningConfigItem("lxc.uts.name") ?? "?")")
 
+        step("run a command inside")
+        let uname = try await container.output(of: ["uname", "-n"])
+        print("    uname -n printed \(uname.standardOutputString.debugDescription), \(uname.status)")
+
         step("freeze and thaw")
         try await container.freeze()
         print("    state: \(container.state)")

@@ -182,8 +182,16 @@ static inline int clxc_isolated_wait(pid_t pid, int report_fd, struct clxc_isola
     close(report_fd);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return errno;
+        if (errno == EINTR)
+            continue;
+        /* A process that ignores SIGCHLD has its children reaped by the kernel: ECHILD, and
+         * the report is all there is. */
+        if (errno == ECHILD && got == sizeof(report)) {
+            *result = report;
+            result->reported = 1;
+            return 0;
+        }
+        return errno;
     }
     if (got == sizeof(report))
         *result = report;

@@ -164,7 +164,7 @@ enum HostStorage {
     }
 }
 
-/// Options for ``Container/create(template:backingStore:options:arguments:)``.
+/// Options for ``Container/create(template:backingStore:specs:options:arguments:)-vs3``.
 public struct CreateOptions: OptionSet, Sendable, Hashable {
     public let rawValue: Int32
 

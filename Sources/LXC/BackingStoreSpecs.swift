@@ -1,7 +1,7 @@
 import CLXC
 import Glibc
 
-/// How ``Container/create(template:backingStore:specs:options:arguments:)`` makes the
+/// How ``Container/create(template:backingStore:specs:options:arguments:)-vs3`` makes the
 /// backing store: its size and filesystem, and where it goes.
 ///
 /// Each field applies to some backing stores only; liblxc ignores the others. A nil field

@@ -1,4 +1,4 @@
-/// Options for ``Container/clone(as:in:options:backingStore:size:hookArguments:)``.
+/// Options for ``Container/clone(as:in:options:backingStore:size:hookArguments:)-66xrh``.
 ///
 /// The raw values are liblxc's `LXC_CLONE_*` flags.
 ///

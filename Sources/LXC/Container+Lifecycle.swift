@@ -294,7 +294,7 @@ extension Container {
     ///
     /// liblxc sends the container's init its halt signal (`lxc.signal.halt`, SIGPWR by
     /// default; busybox's template sets SIGUSR1) and waits up to `timeout`. The container is
-    /// not killed when the time runs out: call ``stop()`` for that. The corresponding liblxc
+    /// not killed when the time runs out: call ``stop()-45hku`` for that. The corresponding liblxc
     /// call is `c->shutdown`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
@@ -617,6 +617,6 @@ extension Container {
     @available(*, unavailable, renamed: "start(useInit:arguments:)")
     public func startl(_ useInit: Bool, _ arguments: String...) throws { try start(useInit: useInit, arguments: arguments) }
 
-    @available(*, unavailable, renamed: "create(template:backingStore:options:arguments:)")
+    @available(*, unavailable, renamed: "create(template:backingStore:specs:options:arguments:)")
     public func createl(_ template: String, _ arguments: String...) throws { try create(template: template, arguments: arguments) }
 }

@@ -159,7 +159,7 @@ extension Container {
     /// The new container is a copy of the snapshot (for overlay, btrfs, zfs and lvm a
     /// copy-on-write snapshot of it); this container and its snapshots are not changed.
     /// To put a snapshot back under this container's own name, use
-    /// ``restoreSnapshotInPlace(_:)``: liblxc does that by destroying the container first,
+    /// ``restoreSnapshotInPlace(_:)-3xcoo``: liblxc does that by destroying the container first,
     /// which this method refuses to do. The corresponding liblxc call is `c->snapshot_restore`.
     ///
     /// ```swift

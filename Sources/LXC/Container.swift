@@ -7,7 +7,7 @@ import Glibc
 /// A `Container` owns one reference to liblxc's `struct lxc_container` (made by
 /// `lxc_container_new`, released by `lxc_container_put` when the `Container` goes away).
 /// Making one does not create anything on disk: ``isDefined`` says whether the container
-/// exists, ``create(template:backingStore:options:arguments:)`` makes it.
+/// exists, ``create(template:backingStore:specs:options:arguments:)-vs3`` makes it.
 ///
 /// ```swift
 /// let web = try Container(name: "web", lxcpath: "/var/lib/lxc")
@@ -85,7 +85,7 @@ public final class Container: Sendable, CustomStringConvertible {
 
     /// The container's name.
     ///
-    /// It changes only through ``rename(to:)``. liblxc keeps it as `c->name`.
+    /// It changes only through ``rename(to:)-6xain``. liblxc keeps it as `c->name`.
     public var name: String { identity.withLock { $0.name } }
 
     /// The directory that holds this container's directory (its "lxcpath").
@@ -150,7 +150,7 @@ public final class Container: Sendable, CustomStringConvertible {
         return handle.pointer.pointee.may_control?(handle.pointer) ?? false
     }
 
-    /// Whether ``start(useInit:arguments:)`` runs the container in the background (the
+    /// Whether ``start(useInit:arguments:)-6gzbz`` runs the container in the background (the
     /// default) or in the calling process until the container stops.
     ///
     /// liblxc keeps this as `c->daemonize`.
@@ -158,7 +158,7 @@ public final class Container: Sendable, CustomStringConvertible {
         handle.pointer.pointee.daemonize
     }
 
-    /// Says whether ``start(useInit:arguments:)`` should run the container in the background.
+    /// Says whether ``start(useInit:arguments:)-6gzbz`` should run the container in the background.
     ///
     /// With `false`, `start` runs the container in the calling process and returns only when
     /// the container stops. The corresponding liblxc call is `c->want_daemonize`.

@@ -1,6 +1,6 @@
 import CLXC
 
-/// What ``Container/migrate(_:options:)`` does; the `MIGRATE_*` commands of liblxc.
+/// What ``Container/migrate(_:options:)-4e6hl`` does; the `MIGRATE_*` commands of liblxc.
 public enum MigrationCommand: Sendable, Hashable, CustomStringConvertible {
     /// Dump the container's memory while it keeps running, so that a later ``dump`` only
     /// writes what changed (`MIGRATE_PRE_DUMP`).
@@ -49,7 +49,7 @@ public struct MigrationFeatures: OptionSet, Sendable, Hashable {
     public static let lazyPages = MigrationFeatures(rawValue: 1 << 1)
 }
 
-/// Options for ``Container/migrate(_:options:)``: the fields of liblxc's `struct migrate_opts`.
+/// Options for ``Container/migrate(_:options:)-4e6hl``: the fields of liblxc's `struct migrate_opts`.
 public struct MigrationOptions: Sendable, Hashable {
     /// Where CRIU writes (or reads) the images and its log (`directory`).
     public var directory: String

@@ -1,6 +1,6 @@
 import Glibc
 
-/// One snapshot of a container, as ``Container/snapshots()`` lists it.
+/// One snapshot of a container, as ``Container/snapshots()-lc7k`` lists it.
 ///
 /// liblxc keeps each snapshot as a stopped container named `snap<N>` in the snapshot
 /// directory (``lxcpath``, usually `<lxcpath>/<name>/snaps`), with its creation time in a

@@ -15,13 +15,19 @@ struct LXCCtl: AsyncParsableCommand {
               lxcctl config set web lxc.net.0.type empty
               lxcctl start web
               lxcctl ls --format json
+              lxcctl info web
+              lxcctl exec web -- ps
               lxcctl stop web --timeout 10
               lxcctl destroy web
+
+            Shell completion: lxcctl --generate-completion-script bash (or zsh, fish) prints a \
+            script; for bash, save it as /etc/bash_completion.d/lxcctl.
             """,
         version: "lxcctl 0.1.0",
         subcommands: [
             Version.self, List.self, Create.self, Destroy.self, Rename.self,
-            Start.self, Stop.self, Freeze.self, Unfreeze.self, Wait.self, Config.self,
+            Start.self, Stop.self, Freeze.self, Unfreeze.self, Wait.self, Info.self, Exec.self,
+            Console.self, Clone.self, Snapshots.self, Config.self, Cgroup.self,
         ]
     )
 

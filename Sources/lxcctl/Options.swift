@@ -52,3 +52,11 @@ func printTable(_ header: [String], _ rows: [[String]]) {
 func seconds(_ value: Int?) -> Duration? {
     value.map { .seconds($0) }
 }
+
+/// Prints labelled values, one a line, the values lined up after the longest label.
+func printFields(_ fields: [(String, String)]) {
+    let width = (fields.map(\.0.count).max() ?? 0) + 1
+    for (label, value) in fields {
+        print((label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+    }
+}

@@ -19,7 +19,8 @@ struct BadInputTests {
         return files
     }
 
-    @Test("Bad names", arguments: ["", ".", "..", "a/b", "nul\u{0}", "new\nline", String(repeating: "n", count: 300)])
+    @Test("Bad names", arguments: ["", ".", "..", "a/b", "nul\u{0}", "new\nline", String(repeating: "n", count: 300),
+                                   String(decoding: [0x62, 0x61, 0x64, 0xFF, 0xFE], as: UTF8.self)])
     func badNames(name: String) throws {
         try Sandbox.withBlocking { sandbox in
             let existing = try sandbox.busybox()
@@ -109,6 +110,60 @@ struct BadInputTests {
             let initArgument = #expect(throws: LXCError.self) { try running.start(arguments: ["x\u{0}"]) }
             #expect(initArgument?.kind == .invalidArgument)
             #expect(running.state == .running)
+        }
+    }
+
+    @Test func programsSnapshotsAndCgroupsInTheWrongStateOrWithBadInput() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            let snap = try container.snapshot(comment: "kept")
+            let before = snapshot(sandbox.lxcpath)
+
+            // A stopped container runs nothing.
+            let stoppedRun = #expect(throws: LXCError.self) { try container.run(["true"]) }
+            #expect(stoppedRun?.kind == .wrongState)
+            let stoppedOutput = #expect(throws: LXCError.self) { try container.output(of: ["true"]) }
+            #expect(stoppedOutput?.kind == .wrongState)
+
+            // Snapshot names and new names.
+            for (name, newName, kind) in [("../snap0", "fresh", LXCError.Kind.invalidArgument),
+                                          ("snap0\n", "fresh", .invalidArgument),
+                                          (snap, "bad/name", .invalidArgument),
+                                          ("snap99", "fresh", .notFound)] {
+                let error = #expect(throws: LXCError.self, "\(name) as \(newName)") {
+                    _ = try container.restoreSnapshot(name, as: newName)
+                }
+                #expect(error?.kind == kind, "\(name) as \(newName): \(String(describing: error))")
+            }
+            let missing = #expect(throws: LXCError.self) { try container.destroySnapshot("snap99") }
+            #expect(missing?.kind == .notFound)
+            #expect(snapshot(sandbox.lxcpath) == before)
+
+            try container.start()
+            // Programs: an empty command, NUL in an argument or an environment entry.
+            for (command, environment) in [([String](), [String: String]()), (["a\u{0}b"], [:]), (["true"], ["A=B": "1"])] {
+                var options = AttachOptions()
+                options.environment = environment
+                let error = #expect(throws: LXCError.self, "\(command) \(environment)") {
+                    _ = try container.run(command, options: options)
+                }
+                #expect(error?.kind == .invalidArgument)
+            }
+            // A running container is neither snapshotted, restored over nor destroyed.
+            let runningSnapshot = #expect(throws: LXCError.self) { _ = try container.snapshot() }
+            #expect(runningSnapshot?.kind == .wrongState)
+            let runningRestore = #expect(throws: LXCError.self) { try container.restoreSnapshotInPlace(snap) }
+            #expect(runningRestore?.kind == .wrongState)
+            let runningDestroy = #expect(throws: LXCError.self) { try container.destroy(includingSnapshots: true) }
+            #expect(runningDestroy?.kind == .wrongState)
+            // Cgroup keys that leave the container's cgroup, or carry a line break.
+            for key in ["../memory.limit_in_bytes", "memory/../../x", "memory.limit_in_bytes\n", ""] {
+                let error = #expect(throws: LXCError.self, "\(key)") { try container.setCgroupItem(key, to: "1") }
+                #expect(error?.kind == .invalidArgument, "\(key): \(String(describing: error))")
+            }
+            #expect(container.state == .running)
+            #expect(try container.snapshots().map(\.name) == [snap])
+            try container.stop()
         }
     }
 }

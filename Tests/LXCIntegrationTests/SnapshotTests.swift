@@ -36,8 +36,10 @@ struct SnapshotTests {
     /// made straight from this multi-threaded process, that child could inherit stdio's lock
     /// from a thread that was opening a file, and hang for ever. The library makes such calls
     /// from a single-threaded child: snapshots and clones finish while other threads hold
-    /// that lock most of the time.
-    @Test func snapshotsAndClonesFinishWhileOtherThreadsOpenFiles() async throws {
+    /// that lock half the time.
+    @Test(.disabled(if: StdioLockHolders.underThreadSanitizer,
+                    "Thread Sanitizer's fork takes its own locks before stdio's, which a thread holding stdio's lock then needs"))
+    func snapshotsAndClonesFinishWhileOtherThreadsOpenFiles() async throws {
         try await Sandbox.with { sandbox in
             let container = try await sandbox.busybox()
             let holders = StdioLockHolders(threads: 2)
@@ -327,8 +329,8 @@ struct OverlaySnapshotTests {
     }
 }
 
-/// Threads that keep stdio's list of open files locked most of the time, as threads that
-/// open and close files now and then do for a moment, until stopped.
+/// Threads that keep stdio's list of open files locked half the time, as threads that open
+/// and close files do for a moment, until stopped.
 ///
 /// glibc exports the lock as `_IO_list_lock`/`_IO_list_unlock`; a process forked by a raw
 /// clone while it is held can never open a file. Where the symbols are missing (not glibc),
@@ -340,19 +342,25 @@ final class StdioLockHolders: Sendable {
     /// How many times the lock was taken, in all.
     let taken = Atomic<Int>(0)
 
+    /// Whether this process runs under Thread Sanitizer, whose runtime defines `__tsan_init`.
+    static let underThreadSanitizer = dlsym(nil, "__tsan_init") != nil
+
     init(threads: Int) {
         let lock = dlsym(nil, "_IO_list_lock").map { unsafeBitCast($0, to: LockFunction.self) }
         let unlock = dlsym(nil, "_IO_list_unlock").map { unsafeBitCast($0, to: LockFunction.self) }
         for _ in 0..<threads {
             running.add(1, ordering: .relaxed)
             let thread = Thread { [self] in
-                while !stopping.load(ordering: .relaxed) {
+                // Half the time, for two minutes at most: other tests in this process open
+                // files too, and a test that hangs must not slow them all for ever.
+                let end = ContinuousClock.now + .seconds(120)
+                while !stopping.load(ordering: .relaxed) && ContinuousClock.now < end {
                     if let lock, let unlock {
                         lock()
-                        usleep(5_000)
+                        usleep(3_000)
                         unlock()
                         taken.add(1, ordering: .relaxed)
-                        usleep(500)
+                        usleep(3_000)
                     } else if let file = fopen("/proc/self/status", "re") {
                         fclose(file)
                         taken.add(1, ordering: .relaxed)

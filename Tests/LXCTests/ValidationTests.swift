@@ -14,6 +14,7 @@ struct ValidationTests {
         ("new\nline", "control character"),
         ("tab\there", "control character"),
         (String(repeating: "x", count: 256), "256 bytes"),
+        (String(decoding: [0x62, 0x61, 0x64, 0xFF], as: UTF8.self), "not UTF-8"),
     ])
     func badNames(name: String, reason: String) throws {
         let error = #expect(throws: LXCError.self) { try Container(name: name, lxcpath: "/tmp") }

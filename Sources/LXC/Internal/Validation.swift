@@ -20,6 +20,9 @@ enum Validate {
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw refuse("contains a control character such as a newline")
         }
+        if name.unicodeScalars.contains("\u{FFFD}") {
+            throw refuse("contains U+FFFD, what bytes that are not UTF-8 become in a Swift string; liblxc would get other bytes than the container's directory has")
+        }
         if name.utf8.count > maximumNameLength {
             throw refuse("is \(name.utf8.count) bytes long; the longest allowed is \(maximumNameLength)")
         }

@@ -24,17 +24,19 @@ enum LXCCtlRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// Runs lxcctl with standard input from /dev/null and its output going to files (so a
+    /// chatty command can never block on a full pipe), awaiting its end without holding one
+    /// of the cooperative pool's threads.
+    static func result(of arguments: [String]) async throws -> Result {
         let path = try #require(binary, "lxcctl was not built next to the tests (run `swift build --build-tests`)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        // Output goes to files, so a chatty command can never block on a full pipe.
         let directory = FileManager.default.temporaryDirectory
         let outURL = directory.appendingPathComponent("lxcctl-out-\(UUID().uuidString)")
         let errURL = directory.appendingPathComponent("lxcctl-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
@@ -43,8 +45,14 @@ enum LXCCtlRunner {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
         try out.close()
         try err.close()
         let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)

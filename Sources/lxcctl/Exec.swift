@@ -1,0 +1,61 @@
+import ArgumentParser
+import LXC
+
+struct Exec: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command inside a running container, with this terminal's input and output.",
+        discussion: """
+            The command gets lxcctl's standard input, output and error and, unless --clear-env, \
+            its environment. lxcctl exits with the command's exit code, or 128 plus the signal \
+            number when a signal killed it (as a shell reports it).
+
+            Examples:
+              lxcctl exec web -- ps
+              lxcctl exec web --terminal -- sh
+              lxcctl exec web --env LANG=C.UTF-8 --cwd /tmp -- sh -c 'echo $LANG; pwd'
+              lxcctl exec web --user 1000 --group 1000 --clear-env -- id
+            """
+    )
+
+    @ParentCommand var root: LXCCtl
+    var global: GlobalOptions { root.global }
+    @Argument(help: "The container.") var name: String
+    @Option(name: [.short, .long], help: ArgumentHelp("A variable to set, NAME=VALUE; repeat for more.", valueName: "name=value"))
+    var env: [String] = []
+    @Flag(help: "Start from an empty environment (liblxc sets PATH) rather than lxcctl's.") var clearEnv = false
+    @Flag(name: [.short, .long], help: "Give the command a pseudo terminal of its own, relayed to this one (for a shell with job control, or an editor).")
+    var terminal = false
+    @Option(help: "The directory to start in (default: lxcctl's current one if it exists inside, else /).")
+    var cwd: String?
+    @Option(name: [.short, .long], help: ArgumentHelp("The user id to run as (default: the container's root).", valueName: "uid"))
+    var user: UInt32?
+    @Option(name: [.short, .long], help: ArgumentHelp("The group id to run as (default: the container's root group).", valueName: "gid"))
+    var group: UInt32?
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("no command: give it after --, as in: lxcctl exec \(name) -- ps") }
+        for variable in env where !variable.contains("=") || variable.hasPrefix("=") {
+            throw ValidationError("--env \"\(variable)\" is not NAME=VALUE")
+        }
+    }
+
+    func run() async throws {
+        var options = AttachOptions()
+        for variable in env {
+            let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            options.environment[String(parts[0])] = String(parts[1])
+        }
+        if clearEnv { options.environmentPolicy = .clear }
+        if terminal { options.flags.insert(.terminal) }
+        options.workingDirectory = cwd
+        options.userID = user
+        options.groupID = group
+        switch try await global.existingContainer(name).run(command, options: options) {
+        case .exited(let code):
+            if code != 0 { throw ExitCode(code) }
+        case .signaled(let signal):
+            throw ExitCode(128 + signal)
+        }
+    }
+}

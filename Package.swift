@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LXCIntegrationTests",
-            dependencies: ["LXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LXC", "CLXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -26,10 +26,12 @@ if [ "$status" = 124 ] || [ "$status" = 137 ]; then
     # Swift Testing prints "◇ Test NAME started." and "✔/✘ Test NAME passed/failed/skipped ...".
     awk '
         /◇ Test case / { next }
+        /◇ Test run started/ { next }
         /◇ Test .* started\.$/ { sub(/^.*◇ Test /, ""); sub(/ started\.$/, ""); open[$0] = 1; next }
         / Test .* (passed|failed|skipped)/ {
             line = $0; sub(/^[^T]*Test /, "", line)
-            sub(/ (passed|failed|skipped).*$/, "", line); delete open[line]
+            sub(/ (passed|failed|skipped).*$/, "", line); sub(/ with [0-9]+ test cases?$/, "", line)
+            delete open[line]
         }
         END { for (name in open) print "  " name }
     ' "$log"

@@ -60,6 +60,19 @@ int64_t cbench_list_all(const char *lxcpath, int iterations, int *count) {
     return now_ns() - start;
 }
 
+int64_t cbench_list_names(const char *lxcpath, int iterations, int *count) {
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        char **names = NULL;
+        int n = list_all_containers(lxcpath, &names, NULL);
+        if (n < 0) return -1;
+        for (int j = 0; j < n; j++) free(names[j]);
+        free(names);
+        *count = n;
+    }
+    return now_ns() - start;
+}
+
 int64_t cbench_lifecycle(const char *name, const char *lxcpath, int iterations) {
     struct lxc_container *c = lxc_container_new(name, lxcpath);
     if (!c) return -1;

@@ -126,4 +126,17 @@ static inline long clxc_filesystem_type(const char *path) {
     return (long)info.f_type;
 }
 
+/* fork guard (see ForkGuard.swift): a mutex taken around every fork of the process by
+ * pthread_atfork handlers, and by the library around pthread_create. The handlers are C, so
+ * that a forked child runs no Swift code: a Swift global's accessor may wait on the runtime's
+ * once-lock, which another thread can hold at the moment of the fork. The mutex is static:
+ * only ForkGuard.swift may call these functions, so that the program has one copy of it. */
+#include <pthread.h>
+static pthread_mutex_t clxc_fork_guard_mutex = PTHREAD_MUTEX_INITIALIZER;
+static inline void clxc_fork_guard_lock(void) { pthread_mutex_lock(&clxc_fork_guard_mutex); }
+static inline void clxc_fork_guard_unlock(void) { pthread_mutex_unlock(&clxc_fork_guard_mutex); }
+static inline int clxc_fork_guard_install(void) {
+    return pthread_atfork(clxc_fork_guard_lock, clxc_fork_guard_unlock, clxc_fork_guard_unlock);
+}
+
 #endif

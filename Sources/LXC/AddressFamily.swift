@@ -8,6 +8,7 @@ public enum AddressFamily: String, Sendable, Hashable, CaseIterable, CustomStrin
     /// The family name liblxc takes.
     var liblxcName: String { rawValue }
 
+    /// "IPv4" or "IPv6".
     public var description: String { self == .ipv4 ? "IPv4" : "IPv6" }
 }
 
@@ -25,6 +26,7 @@ public struct InterfaceStatistics: Sendable, Hashable {
     /// Packets the interface sent.
     public var transmittedPackets: UInt64
 
+    /// The counters of one interface, as the kernel's `/proc/net/dev` gives them.
     public init(interface: String, receivedBytes: ByteCount, receivedPackets: UInt64,
                 transmittedBytes: ByteCount, transmittedPackets: UInt64) {
         self.interface = interface

@@ -166,6 +166,7 @@ enum HostStorage {
 
 /// Options for ``Container/create(template:backingStore:specs:options:arguments:)-vs3``.
 public struct CreateOptions: OptionSet, Sendable, Hashable {
+    /// The `LXC_CREATE_*` bits liblxc's `c->create` takes as its `flags`.
     public let rawValue: Int32
 
     /// Makes options from liblxc's `LXC_CREATE_*` flags.

@@ -6,6 +6,7 @@
 /// let web2 = try web.clone(as: "web2", options: [.snapshot], backingStore: .overlay)
 /// ```
 public struct CloneOptions: OptionSet, Sendable, Hashable {
+    /// The `LXC_CLONE_*` bits liblxc's `c->clone` takes as its `flags`.
     public let rawValue: Int32
 
     /// Makes options from liblxc's `LXC_CLONE_*` flags.

@@ -359,7 +359,11 @@ extension Container {
 
     /// Freezes every process of the container and returns once it is frozen.
     ///
-    /// The corresponding liblxc call is `c->freeze`.
+    /// On cgroup v1, liblxc waits without a limit for the freezer to finish, which it never
+    /// does while a process of the container waits in `vfork` for a child that is already
+    /// frozen; the library then thaws the container for a moment after two seconds and
+    /// each second after, until liblxc's freeze goes through. The corresponding liblxc call
+    /// is `c->freeze`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when it is not running.
     public func freeze() throws {
@@ -369,7 +373,7 @@ extension Container {
         guard let freeze = pointer.pointee.freeze else { throw missingFunction(operation, "c->freeze") }
         try requireRunning(operation)
         try diagnosed(handle) { cursor in
-            if freeze(pointer) { return }
+            if FreezeWatchdog.guarding(name: name, lxcpath: lxcpath, { freeze(pointer) }) { return }
             let now = state
             if geteuid() != 0, let cgroups = UnprivilegedSetup.undelegatedCgroups(), !cgroups.isEmpty {
                 let user = SubordinateIDRange.currentUser()?.0 ?? String(geteuid())

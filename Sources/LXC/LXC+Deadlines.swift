@@ -34,6 +34,6 @@ extension LXC {
     /// The number of liblxc calls still running on the library's threads after their callers
     /// stopped waiting (deadline passed or task cancelled).
     public static var blockedCallCount: Int {
-        AbandonedCalls.count.load(ordering: .relaxed)
+        BlockingExecutor.shared.abandoned.count.load(ordering: .relaxed)
     }
 }

@@ -32,13 +32,16 @@ public enum MigrationCommand: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// CRIU's name for the action (`"pre-dump"`, `"dump"`, `"restore"`).
     public var description: String { criuAction }
 }
 
 /// CRIU features that ``Container/supportedMigrationFeatures(_:)`` can check for.
 public struct MigrationFeatures: OptionSet, Sendable, Hashable {
+    /// The `CRIU_FEATURE_*` bits of liblxc's `features_to_check`.
     public let rawValue: UInt64
 
+    /// Features from their `CRIU_FEATURE_*` bits.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// Dirty memory tracking, which ``MigrationCommand/preDump`` needs (`FEATURE_MEM_TRACK`,

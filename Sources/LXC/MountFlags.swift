@@ -1,7 +1,9 @@
 /// Flags for ``Container/mount(_:at:type:flags:data:)``: the `mountflags` of mount(2).
 public struct MountFlags: OptionSet, Sendable, Hashable {
+    /// The `MS_*` bits of mount(2).
     public let rawValue: UInt
 
+    /// Flags from their `MS_*` bits.
     public init(rawValue: UInt) { self.rawValue = rawValue }
 
     /// Mount read-only (`MS_RDONLY`).
@@ -30,8 +32,10 @@ public struct MountFlags: OptionSet, Sendable, Hashable {
 
 /// Flags for ``Container/unmount(_:flags:)``: the `flags` of umount2(2).
 public struct UnmountFlags: OptionSet, Sendable, Hashable {
+    /// The `MS_*` bits of mount(2).
     public let rawValue: UInt
 
+    /// Flags from their `MS_*` bits.
     public init(rawValue: UInt) { self.rawValue = rawValue }
 
     /// Unmount even when busy, for network file systems (`MNT_FORCE`).

@@ -9,6 +9,7 @@ public enum CgroupVersion: Sendable, Hashable, CustomStringConvertible {
     /// The unified hierarchy (`cgroup2`).
     case v2
 
+    /// "cgroup v1" or "cgroup v2".
     public var description: String { self == .v1 ? "cgroup v1" : "cgroup v2" }
 }
 
@@ -50,6 +51,7 @@ public struct ByteCount: Sendable, Hashable, Comparable, CustomStringConvertible
     /// `bytes` bytes.
     public init(_ bytes: UInt64) { self.bytes = bytes }
 
+    /// A byte count written as a number: `let limit: ByteCount = 4096`.
     public init(integerLiteral value: UInt64) { self.bytes = value }
 
     /// `count` bytes.
@@ -61,6 +63,7 @@ public struct ByteCount: Sendable, Hashable, Comparable, CustomStringConvertible
     /// `count` GiB (1024 MiB each).
     public static func gibibytes(_ count: UInt64) -> ByteCount { ByteCount(count << 30) }
 
+    /// Orders byte counts by their number of bytes.
     public static func < (lhs: ByteCount, rhs: ByteCount) -> Bool { lhs.bytes < rhs.bytes }
 
     /// The count in the largest binary unit that keeps it at least 1 ("880 KiB", "1.5 GiB").
@@ -111,6 +114,7 @@ public struct CPUUsage: Sendable, Hashable {
     /// Time per CPU (v1 `cpuacct.usage_percpu`); nil on v2, which does not count it.
     public var perCPU: [Duration]?
 
+    /// CPU time as the cgroup reports it; `user`, `system` and `perCPU` are nil or empty where the controller does not split it.
     public init(total: Duration, user: Duration? = nil, system: Duration? = nil, perCPU: [Duration]? = nil) {
         self.total = total
         self.user = user
@@ -150,9 +154,12 @@ public enum CPUWeight: Sendable, Hashable {
 
 /// A block device number (`major:minor`).
 public struct DeviceNumber: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The device's major number (its driver).
     public var major: UInt32
+    /// The device's minor number (which device of that driver).
     public var minor: UInt32
 
+    /// A device number from its major and minor parts.
     public init(major: UInt32, minor: UInt32) {
         self.major = major
         self.minor = minor
@@ -164,6 +171,7 @@ public struct DeviceNumber: Sendable, Hashable, Comparable, CustomStringConverti
         self.init(major: major, minor: minor)
     }
 
+    /// Orders device numbers by major, then minor number.
     public static func < (lhs: DeviceNumber, rhs: DeviceNumber) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }
@@ -183,6 +191,7 @@ public struct BlockIOStatistics: Sendable, Hashable {
         /// Bytes written to it.
         public var writtenBytes: ByteCount = 0
 
+        /// The block I/O of one device.
         public init(device: DeviceNumber, readBytes: ByteCount = 0, writtenBytes: ByteCount = 0) {
             self.device = device
             self.readBytes = readBytes
@@ -193,6 +202,7 @@ public struct BlockIOStatistics: Sendable, Hashable {
     /// The devices the container did I/O on, by device number.
     public var devices: [Device]
 
+    /// Statistics made of per-device counts.
     public init(devices: [Device]) { self.devices = devices }
 
     /// Bytes read from all devices.

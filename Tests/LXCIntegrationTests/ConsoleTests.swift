@@ -13,12 +13,20 @@ struct ConsoleTests {
     }
 
     /// Reads what is available on `fd` for up to `seconds`, until `marker` shows up.
-    static func read(_ fd: Int32, until marker: String, seconds: Double = 20) -> String {
+    /// Reads `fd` until `marker` appears or `seconds` pass; `nudge` runs after each second
+    /// without output (to press Enter again when the first one came before getty ran).
+    static func read(_ fd: Int32, until marker: String, seconds: Double = 20, nudge: (() -> Void)? = nil) -> String {
         var collected: [UInt8] = []
         let deadline = Date().addingTimeInterval(seconds)
+        var quiet = 0
         while Date() < deadline, !String(decoding: collected, as: UTF8.self).contains(marker) {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 200) > 0 else { continue }
+            guard poll(&poller, 1, 200) > 0 else {
+                quiet += 1
+                if quiet % 5 == 0 { nudge?() }
+                continue
+            }
+            quiet = 0
             var buffer = [UInt8](repeating: 0, count: 4096)
             let count = Glibc.read(fd, &buffer, buffer.count)
             if count <= 0 { break }
@@ -105,7 +113,9 @@ struct ConsoleTests {
                                             error: output.fileHandleForWriting.fileDescriptor, escape: "a")
             }
             try input.fileHandleForWriting.write(contentsOf: Data("\n".utf8))
-            let seen = Self.read(output.fileHandleForReading.fileDescriptor, until: "login:")
+            let seen = Self.read(output.fileHandleForReading.fileDescriptor, until: "login:") {
+                try? input.fileHandleForWriting.write(contentsOf: Data("\n".utf8))
+            }
             #expect(seen.contains("login:"), "tty1 printed: \(seen)")
             // Ctrl-a q ends the session.
             try input.fileHandleForWriting.write(contentsOf: Data([0x01, UInt8(ascii: "q")]))

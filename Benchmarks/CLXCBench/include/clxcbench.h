@@ -16,6 +16,9 @@ int64_t cbench_config_get(const char *name, const char *lxcpath, const char *key
 /* list_all_containers with handles, each put, arrays freed. Stores the count in *count. */
 int64_t cbench_list_all(const char *lxcpath, int iterations, int *count);
 
+/* list_all_containers, names only, each freed. Stores the count in *count. */
+int64_t cbench_list_names(const char *lxcpath, int iterations, int *count);
+
 /* start, wait RUNNING, stop, wait STOPPED. */
 int64_t cbench_lifecycle(const char *name, const char *lxcpath, int iterations);
 

@@ -24,8 +24,12 @@ final class BlockingExecutor: @unchecked Sendable {
     private var liveThreads = 0
     /// How long an idle thread waits for a job before it ends.
     private let idleSeconds = 5
+    /// Calls of this executor still running after their callers stopped waiting.
+    let abandoned = AbandonedCalls()
 
-    private init() {
+    /// Makes an executor. The library uses ``shared``; tests make their own so that what
+    /// they count is theirs alone.
+    init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -85,26 +89,7 @@ final class BlockingExecutor: @unchecked Sendable {
     }
 
     private func startThread() -> Bool {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        defer { pthread_attr_destroy(&attributes) }
-        // No fork may start while the thread is being made (see ForkGuard).
-        let result = ForkGuard.creatingThread {
-            pthread_create(&thread, &attributes, { context in
-                guard let context else { return nil }
-                let executor = Unmanaged<BlockingExecutor>.fromOpaque(context).takeRetainedValue()
-                executor.workLoop()
-                return nil
-            }, context)
-        }
-        if result != 0 {
-            Unmanaged<BlockingExecutor>.fromOpaque(context).release()
-            return false
-        }
-        return true
+        DetachedThread.start { self.workLoop() }
     }
 
     private func workLoop() {

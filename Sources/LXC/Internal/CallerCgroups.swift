@@ -157,6 +157,22 @@ enum CallerCgroups {
             if attempt > 0 { usleep(50_000) }
             remaining = remaining.filter { rmdir($0) != 0 && errno != ENOENT }
         }
+        // An aborting monitor can outlive a second under load: keep trying, off the caller's
+        // thread, for half a minute.
+        if !remaining.isEmpty { LaterRemoval.start(remaining) }
+    }
+
+    /// Removes directories in the background, retrying every 200 ms for 30 s.
+    private enum LaterRemoval {
+        static func start(_ directories: [String]) {
+            _ = DetachedThread.start {
+                var remaining = directories
+                for _ in 0..<150 where !remaining.isEmpty {
+                    usleep(200_000)
+                    remaining = remaining.filter { rmdir($0) != 0 && errno != ENOENT }
+                }
+            }
+        }
     }
 
     /// Starts in flight, and the memberships the process had before the first of them.

@@ -1,3 +1,4 @@
+import CLXC
 import Glibc
 
 /// Keeps `fork()` from happening while the library creates a thread.
@@ -9,34 +10,18 @@ import Glibc
 /// for it for ever (`setxid_mark_thread`), and the parent waits for the child. Observed
 /// here: a clone in one task while another task's `offload` started an executor thread.
 ///
-/// A `pthread_atfork` handler takes ``lock`` before any fork in the process and releases it
+/// A `pthread_atfork` handler takes a mutex before any fork in the process and releases it
 /// after; ``BlockingExecutor`` holds it around `pthread_create`. Threads made by others
 /// (Swift's runtime, Dispatch) are not covered.
 enum ForkGuard {
-    // nonisolated(unsafe): the pointer never changes after its one initialisation; the
-    // mutex it points to is what serialises the threads.
-    nonisolated(unsafe) private static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
-        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        lock.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(lock, nil)
-        return lock
-    }()
-
-    /// Registers the fork handlers once; true when they are in place.
-    private static let registered: Bool = {
-        _ = lock
-        return pthread_atfork(
-            { pthread_mutex_lock(ForkGuard.lock) },
-            { pthread_mutex_unlock(ForkGuard.lock) },
-            { pthread_mutex_unlock(ForkGuard.lock) }
-        ) == 0
-    }()
+    /// Registers the fork handlers (C functions, see `shim.h`) once; true when they are in place.
+    private static let registered: Bool = clxc_fork_guard_install() == 0
 
     /// Runs `body` (a `pthread_create`) while no fork can start.
     static func creatingThread<R>(_ body: () -> R) -> R {
         guard registered else { return body() }
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
+        clxc_fork_guard_lock()
+        defer { clxc_fork_guard_unlock() }
         return body()
     }
 }

@@ -16,9 +16,9 @@ enum Deadline {
     @TaskLocal static var current: ContinuousClock.Instant?
 }
 
-/// Counts executor threads still inside liblxc for calls whose callers stopped waiting.
-enum AbandonedCalls {
-    static let count = Atomic<Int>(0)
+/// Counts an executor's threads still inside liblxc for calls whose callers stopped waiting.
+final class AbandonedCalls: Sendable {
+    let count = Atomic<Int>(0)
     /// Beyond this many, new async calls fail at once instead of adding threads.
     static let limit = 64
 }
@@ -26,6 +26,12 @@ enum AbandonedCalls {
 /// The result of an offloaded call, delivered once: by the call returning, or by the caller
 /// giving up (deadline or cancellation), whichever comes first.
 private final class OneShot<T: Sendable>: Sendable {
+    private let abandoned: AbandonedCalls
+
+    init(counting abandoned: AbandonedCalls) {
+        self.abandoned = abandoned
+    }
+
     private struct State {
         var continuation: UnsafeContinuation<T, any Error>?
         /// The error of a give-up that came before the continuation was installed.
@@ -54,7 +60,7 @@ private final class OneShot<T: Sendable>: Sendable {
         let continuation = state.withLock { state -> UnsafeContinuation<T, any Error>? in
             state.jobFinished = true
             if state.resolved {
-                if state.countedAbandoned { AbandonedCalls.count.subtract(1, ordering: .relaxed) }
+                if state.countedAbandoned { abandoned.count.subtract(1, ordering: .relaxed) }
                 return nil
             }
             state.resolved = true
@@ -71,7 +77,7 @@ private final class OneShot<T: Sendable>: Sendable {
             state.resolved = true
             if state.jobSubmitted && !state.jobFinished {
                 state.countedAbandoned = true
-                AbandonedCalls.count.add(1, ordering: .relaxed)
+                abandoned.count.add(1, ordering: .relaxed)
             }
             if state.continuation == nil { state.earlyError = error }
             defer { state.continuation = nil }
@@ -89,7 +95,7 @@ extension BlockingExecutor {
         container: String?,
         _ body: @escaping @Sendable () throws -> T
     ) async throws -> T {
-        if AbandonedCalls.count.load(ordering: .relaxed) >= AbandonedCalls.limit {
+        if abandoned.count.load(ordering: .relaxed) >= AbandonedCalls.limit {
             throw LXCError(operation: operation, container: container,
                            message: "\(AbandonedCalls.limit) earlier calls are still blocked inside liblxc after their callers gave up; refusing to start more",
                            code: EAGAIN, kind: .timedOut)
@@ -100,7 +106,7 @@ extension BlockingExecutor {
         }
         try Task.checkCancellation()
 
-        let shot = OneShot<T>()
+        let shot = OneShot<T>(counting: abandoned)
         let timer: Task<Void, Never>? = deadline.map { deadline in
             Task {
                 try? await Task.sleep(until: deadline, clock: .continuous)

@@ -1,11 +1,14 @@
 import Foundation
 import LXC
+import Synchronization
 import Testing
 
 /// A temporary lxcpath of one test, with unique container names, removed with everything in
 /// it when the test ends, whether it passed or not.
 final class Sandbox: Sendable {
     let lxcpath: String
+    /// Every name handed out, so that what the containers left in the cgroup tree can go too.
+    private let names = Mutex<[String]>([])
 
     private init(lxcpath: String) {
         self.lxcpath = lxcpath
@@ -45,7 +48,9 @@ final class Sandbox: Sendable {
 
     /// A name no other test uses.
     func uniqueName(_ stem: String = "t") -> String {
-        "\(stem)-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let name = "\(stem)-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        names.withLock { $0.append(name) }
+        return name
     }
 
     /// A handle for a container in this sandbox (not created).
@@ -86,5 +91,25 @@ final class Sandbox: Sendable {
             if container.isDefined { try? container.destroy(includingSnapshots: true) }
         }
         try? FileManager.default.removeItem(atPath: lxcpath)
+        removeMonitorCgroups(alsoOf: names)
+    }
+
+    /// Removes the empty `lxc.monitor.<name>` cgroups that this sandbox's containers left
+    /// (a start that failed on purpose, a client killed mid-start): the library removes them
+    /// too, but its retries end with the test process.
+    private func removeMonitorCgroups(alsoOf listed: [String]) {
+        let given = Set(names.withLock { $0 } + listed)
+        let manager = FileManager.default
+        let roots = ((try? manager.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
+        for root in roots + ["/sys/fs/cgroup"] {
+            for entry in (try? manager.contentsOfDirectory(atPath: root)) ?? [] where entry.hasPrefix("lxc.monitor.") {
+                let owner = String(entry.dropFirst("lxc.monitor.".count))
+                guard given.contains(where: { owner == $0 || owner.hasPrefix($0 + "-") }) else { continue }
+                // Deepest first; rmdir leaves a cgroup that still has processes.
+                let directory = root + "/" + entry
+                let inner = ((manager.subpaths(atPath: directory)) ?? []).map { directory + "/" + $0 }
+                for path in inner.sorted(by: { $0.count > $1.count }) + [directory] { rmdir(path) }
+            }
+        }
     }
 }

@@ -2,11 +2,12 @@
 # Runs the whole test suite as an ordinary user on unprivileged containers. Run it as root:
 # it prepares the user (scripts/unprivileged.sh setup), copies the checkout into the user's
 # home, moves the test run into the user's delegated cgroups (as a login would) and runs the
-# build and `swift test` there as the user, with LXC_REQUIRE_INTEGRATION=1 so that nothing
-# skips for want of containers. The exit status is the suite's. Tests that cannot work
-# unprivileged say so ("unprivileged skip: <test>: <reason>"); they are counted at the end.
-# The user stays prepared (its build is kept, so a second run is quicker); undo it all with
-# `bash scripts/unprivileged.sh teardown`.
+# build and the tests there as the user with scripts/test.sh (its time limit and hang report
+# included), with LXC_REQUIRE_INTEGRATION=1 so that nothing skips for want of containers.
+# Arguments go to `swift test` (`--filter SnapshotTests`, say). The exit status is the
+# suite's. Tests that cannot work unprivileged say so ("unprivileged skip: <test>:
+# <reason>"); they are counted at the end. The user stays prepared (its build is kept, so a
+# second run is quicker); undo it all with `bash scripts/unprivileged.sh teardown`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,8 +42,9 @@ bash -c '
     bash scripts/unprivileged.sh enter $$ || exit 1
     exec runuser -u "$0" -- env -i HOME="$1" USER="$0" LOGNAME="$0" PATH="$2:/usr/local/bin:/usr/bin:/bin" \
         LANG=C.UTF-8 LXC_REQUIRE_INTEGRATION="${LXC_REQUIRE_INTEGRATION:-1}" \
-        bash -c "cd \"\$HOME/swift-lxc\" && swift build --build-tests && swift test --disable-xctest"
-' "$user" "$home" "$swift_bin" 2>&1 | tee "$log"
+        ${LXC_TEST_TIME_LIMIT:+LXC_TEST_TIME_LIMIT="$LXC_TEST_TIME_LIMIT"} \
+        bash "$1/swift-lxc/scripts/test.sh" "${@:3}"
+' "$user" "$home" "$swift_bin" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -16,10 +16,19 @@ final class Sandbox: Sendable {
 
     /// Runs `body` with a fresh lxcpath and removes it afterwards, stopping and destroying
     /// every container in it first.
+    /// The clean-up runs on a thread of its own: for an ordinary user, liblxc's destroys take
+    /// turns (see the library's UnprivilegedCalls), and a wait for its turn must not hold one
+    /// of the few threads that run every async test.
     static func with<R>(_ body: (Sandbox) async throws -> R) async throws -> R {
         let sandbox = try make()
-        defer { sandbox.removeEverything() }
-        return try await body(sandbox)
+        let result: Result<R, any Error>
+        do {
+            result = .success(try await body(sandbox))
+        } catch {
+            result = .failure(error)
+        }
+        await offPool { sandbox.removeEverything() }
+        return try result.get()
     }
 
     /// The same for a test that uses the blocking forms of the API.
@@ -71,7 +80,7 @@ final class Sandbox: Sendable {
     func busybox(_ name: String? = nil) async throws -> Container {
         let container = try container(name)
         try await container.create(template: "busybox", options: .quiet)
-        try makeStartable(container)
+        try await offPool { try self.makeStartable(container) }
         return container
     }
 
@@ -101,7 +110,8 @@ final class Sandbox: Sendable {
         let given = Set(names.withLock { $0 } + listed)
         let manager = FileManager.default
         let roots = ((try? manager.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
-        for root in roots + ["/sys/fs/cgroup"] {
+        // An unprivileged user's containers hang below the cgroups the process is in.
+        for root in Set(roots + ["/sys/fs/cgroup"] + Cgroups.own()) {
             for entry in (try? manager.contentsOfDirectory(atPath: root)) ?? [] where entry.hasPrefix("lxc.monitor.") {
                 let owner = String(entry.dropFirst("lxc.monitor.".count))
                 guard given.contains(where: { owner == $0 || owner.hasPrefix($0 + "-") }) else { continue }
@@ -111,5 +121,23 @@ final class Sandbox: Sendable {
                 for path in inner.sorted(by: { $0.count > $1.count }) + [directory] { rmdir(path) }
             }
         }
+    }
+}
+
+/// Runs a blocking call on a thread of its own and awaits it, so that async tests do not
+/// hold one of the cooperative pool's threads (two on a two-core machine) while it blocks.
+func offPool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// The same for a call that cannot fail.
+func offPool(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { continuation in
+        Thread {
+            body()
+            continuation.resume()
+        }.start()
     }
 }

@@ -44,6 +44,18 @@ enum RootfsFiles {
         try asContainerRoot(["/bin/rm", "-r", "--", path])
     }
 
+    /// Removes a tree that holds files of the user and of its containers' root: as root of a
+    /// user namespace that maps both the user's subordinate ids and the user itself.
+    static func removeTreeOfUserAndContainers(_ path: String) {
+        guard let users = SubordinateIDRange.ranges(.user).first, let groups = SubordinateIDRange.ranges(.group).first else {
+            return
+        }
+        _ = try? HostTools.run(["lxc-usernsexec",
+                                "-m", "u:0:\(users.start):\(users.count)", "-m", "g:0:\(groups.start):\(groups.count)",
+                                "-m", "u:\(users.count):\(getuid()):1", "-m", "g:\(groups.count):\(getgid()):1",
+                                "--", "/bin/rm", "-rf", "--", path])
+    }
+
     private static func asContainerRoot(_ command: [String]) throws {
         try HostTools.require(["lxc-usernsexec", "--"] + command)
     }

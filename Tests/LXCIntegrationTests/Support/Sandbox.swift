@@ -100,6 +100,12 @@ final class Sandbox: Sendable {
             if container.isDefined { try? container.destroy(includingSnapshots: true) }
         }
         try? FileManager.default.removeItem(atPath: lxcpath)
+        if Integration.unprivileged && FileManager.default.fileExists(atPath: lxcpath) {
+            // A container liblxc could not destroy (a test broke it on purpose, or gave it a
+            // map the user may not use) leaves files of the container's root, which the user
+            // may not remove as itself.
+            RootfsFiles.removeTreeOfUserAndContainers(lxcpath)
+        }
         removeMonitorCgroups(alsoOf: names)
     }
 

@@ -28,7 +28,7 @@ extension Container {
     /// writes them to the configuration file. An empty list makes the container privileged.
     ///
     /// Maps of one kind must not overlap, inside the container or on the host. Set before
-    /// ``create(template:backingStore:options:arguments:)``, they also decide who owns the
+    /// ``create(template:backingStore:specs:options:arguments:)-vs3``, they also decide who owns the
     /// root filesystem it makes; on a handle with no configuration yet, liblxc's default one
     /// is loaded first, as `create` would. The corresponding liblxc calls are `c->clear_config_item("lxc.idmap")`, then
     /// `c->set_config_item("lxc.idmap", …)` for each map.

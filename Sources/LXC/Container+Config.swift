@@ -49,7 +49,7 @@ extension Container {
         let pointer = handle.pointer
         guard let set = pointer.pointee.set_config_item else { throw missingFunction(operation, "c->set_config_item") }
         try diagnosed(handle) { cursor in
-            if set(pointer, key, value) {
+            if handle.configWrites.withLock({ _ in set(pointer, key, value) }) {
                 if key == "lxc.log.file" { handle.configurationReplaced() }
                 return
             }
@@ -71,7 +71,7 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard let clear = pointer.pointee.clear_config_item else { throw missingFunction(operation, "c->clear_config_item") }
-        if clear(pointer, key) { return }
+        if handle.configWrites.withLock({ _ in clear(pointer, key) }) { return }
         if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
         throw LXCError(operation: operation, container: name, message: "liblxc could not clear \(key)")
     }

@@ -181,10 +181,12 @@ extension Container {
         try diagnosed(handle) { cursor in
             let started = UnprivilegedCalls.oneAtATime {
                 CallerCgroups.preservingMembership {
-                    if arguments.isEmpty {
-                        return start(pointer, useInit ? 1 : 0, nil)
+                    handle.configWrites.withLock { _ in
+                        if arguments.isEmpty {
+                            return start(pointer, useInit ? 1 : 0, nil)
+                        }
+                        return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                     }
-                    return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                 }
             }
             if started {

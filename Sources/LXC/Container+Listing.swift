@@ -38,7 +38,7 @@ extension Container {
             // liblxc checks each handle once more with `is_defined` for this filter.
             return try definedNames(in: path, operation: "list").compactMap { name in
                 guard let handle = newListedHandle(name, in: path) else { return nil }
-                guard handle.pointer.pointee.is_defined(handle.pointer) else { return nil }
+                guard handle.pointer.pointee.is_defined?(handle.pointer) == true else { return nil }
                 return Container(adopting: handle)
             }
         case .all:

@@ -42,6 +42,15 @@ final class BlockingExecutor: @unchecked Sendable {
         pthread_condattr_destroy(&attributes)
     }
 
+    /// Every thread holds the executor until its work loop ends, so by now none is left
+    /// waiting on the mutex or the condition.
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
     /// The number of threads that exist now, busy or idle.
     var threadCount: Int {
         pthread_mutex_lock(mutex)

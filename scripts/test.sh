@@ -4,7 +4,8 @@
 #
 # The suite takes about two minutes on two cores. A run that hangs is stopped after
 # LXC_TEST_TIME_LIMIT seconds (default 1200), and the tests that had started and not
-# finished are named, so that a hang costs minutes and says where it is.
+# finished are named, so that a hang costs minutes and says where it is. Arguments go to
+# `swift test` (`--filter SnapshotTests`, say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
@@ -13,7 +14,7 @@ limit="${LXC_TEST_TIME_LIMIT:-1200}"
 log="$(mktemp /tmp/swift-lxc-test-log.XXXXXX)"
 trap 'rm -f "$log"' EXIT
 set +e
-timeout --kill-after=30 "$limit" swift test --disable-xctest 2>&1 | tee "$log"
+timeout --kill-after=30 "$limit" swift test --disable-xctest "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then

@@ -129,7 +129,10 @@ public struct AttachOptions: Sendable, Hashable {
     public var flags: Flags
 
     /// The namespaces to enter, or nil (the default) for every namespace the container has.
-    /// A kind the container shares with the host is not entered either way.
+    /// A kind the container shares with the host is not entered either way. A caller that is
+    /// not root enters the container's user namespace too: its containers are unprivileged,
+    /// and only inside their user namespace may it enter the others (liblxc would fail with
+    /// "Operation not permitted").
     /// The corresponding C field is `namespaces` (nil is -1).
     public var namespaces: Namespaces?
 
@@ -293,13 +296,20 @@ extension AttachOptions {
         environment.sorted { strcmpOrder($0.key, $1.key) }.map { "\($0.key)=\($0.value)" }
     }
 
+    /// The C `namespaces` value for `namespaces`: -1 for all; for a caller that is not root,
+    /// a chosen set gains the user namespace (see ``namespaces``).
+    static func cNamespaces(_ namespaces: Namespaces?, callerIsRoot: Bool) -> Int32 {
+        guard let namespaces else { return -1 }
+        return (namespaces.isEmpty || callerIsRoot ? namespaces : namespaces.union(.user)).rawValue
+    }
+
     /// Calls `body` with the C form of these options, starting from liblxc's own default
     /// value so that fields this library does not know (added by a later liblxc) stay set.
     /// Every string and array lives until `body` returns.
     func withCOptions<R>(_ body: (UnsafeMutablePointer<lxc_attach_options_t>) throws -> R) rethrows -> R {
         var options = clxc_attach_options_default()
         options.attach_flags = flags.rawValue
-        options.namespaces = namespaces?.rawValue ?? -1
+        options.namespaces = Self.cNamespaces(namespaces, callerIsRoot: geteuid() == 0)
         options.personality = personality?.rawValue ?? Self.detectPersonality
         options.uid = userID ?? uid_t.max
         options.gid = groupID ?? gid_t.max

@@ -49,7 +49,7 @@ extension Container {
         let pointer = handle.pointer
         guard let set = pointer.pointee.set_config_item else { throw missingFunction(operation, "c->set_config_item") }
         try diagnosed(handle) { cursor in
-            if set(pointer, key, value) {
+            if handle.configWrites.withLock({ _ in set(pointer, key, value) }) {
                 if key == "lxc.log.file" { handle.configurationReplaced() }
                 return
             }
@@ -71,7 +71,7 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard let clear = pointer.pointee.clear_config_item else { throw missingFunction(operation, "c->clear_config_item") }
-        if clear(pointer, key) { return }
+        if handle.configWrites.withLock({ _ in clear(pointer, key) }) { return }
         if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
         throw LXCError(operation: operation, container: name, message: "liblxc could not clear \(key)")
     }
@@ -160,8 +160,16 @@ extension Container {
         guard let save = pointer.pointee.save_config else { throw missingFunction(operation, "c->save_config") }
         try diagnosed(handle) { cursor in
             errno = 0
-            if save(pointer, path) { return }
+            if UnprivilegedCalls.oneAtATime({ save(pointer, path) }) { return }
             let code = errno
+            // An unprivileged user's save hands the file to the container's root through
+            // newuidmap, which fails when the maps are not the user's to give.
+            if geteuid() != 0, case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
+               !problems.isEmpty {
+                throw failure(operation, handle, cursor, kind: .permissionDenied,
+                              "liblxc could not hand the configuration file to the container's root: "
+                                  + problems.joined(separator: "; "))
+            }
             var error = failure(operation, handle, cursor,
                                 "liblxc could not write \(quoted(path ?? configFileName ?? "the configuration file"))"
                                     + (code != 0 ? ": \(errnoDescription(code))" : ""))

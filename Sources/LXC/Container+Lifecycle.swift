@@ -67,15 +67,15 @@ extension Container {
             try diagnosed(handle) { cursor in
                 // Made in a child process (see Isolated): the child's copy of the handle
                 // gets the new configuration, so this handle loads it from the file after.
-                let outcome: Isolated.Outcome
-                if let effectiveSpecs {
-                    outcome = effectiveSpecs.withCSpecs {
+                let outcome: Isolated.Outcome = UnprivilegedCalls.oneAtATime {
+                    guard let effectiveSpecs else {
+                        return Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
+                                               specs: nil, flags: options.rawValue, arguments: arguments)
+                    }
+                    return effectiveSpecs.withCSpecs {
                         Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
                                         specs: $0, flags: options.rawValue, arguments: arguments)
                     }
-                } else {
-                    outcome = Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
-                                              specs: nil, flags: options.rawValue, arguments: arguments)
                 }
                 if outcome.succeeded {
                     pointer.pointee.clear_config?(pointer)
@@ -91,6 +91,12 @@ extension Container {
                     throw LXCError(operation: operation, container: name,
                                    message: "there is no template \(quoted(template)) in liblxc's template directory",
                                    code: ENOENT, kind: .notFound, log: log)
+                }
+                if case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
+                   !problems.isEmpty {
+                    throw failure(operation, handle, cursor, kind: .permissionDenied,
+                                  "an unprivileged container cannot be created here: " + problems.joined(separator: "; "),
+                                  outcome: outcome)
                 }
                 var explanation = "the template \(quoted(template)) failed"
                 if log.isEmpty {
@@ -173,11 +179,15 @@ extension Container {
             return
         }
         try diagnosed(handle) { cursor in
-            let started = CallerCgroups.preservingMembership {
-                if arguments.isEmpty {
-                    return start(pointer, useInit ? 1 : 0, nil)
+            let started = UnprivilegedCalls.oneAtATime {
+                CallerCgroups.preservingMembership {
+                    handle.configWrites.withLock { _ in
+                        if arguments.isEmpty {
+                            return start(pointer, useInit ? 1 : 0, nil)
+                        }
+                        return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
+                    }
                 }
-                return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
             }
             if started {
                 // liblxc reports success once it saw the container run, even when its init
@@ -223,7 +233,24 @@ extension Container {
             return failure(operation, handle, cursor, kind: .notFound,
                            "the container's root filesystem \(quoted(directory)) (lxc.rootfs.path) does not exist")
         }
+        if let explanation = unprivilegedStartProblem(log) {
+            return failure(operation, handle, cursor, kind: .permissionDenied, explanation)
+        }
         return failure(operation, handle, cursor, "the container did not reach RUNNING")
+    }
+
+    /// What of the unprivileged setup the failed start lacked (id maps, subordinate ids,
+    /// uidmap, a path the container's root can reach), or nil. For root, only a container
+    /// with id maps is checked. A missing delegated cgroup does not stop liblxc from
+    /// starting, so it is not named here.
+    private func unprivilegedStartProblem(_ log: [String]) -> String? {
+        var problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false)
+        if let directory = UnprivilegedSetup.unreachableDirectory(in: log) {
+            problems.append("the container's root user may not pass through \(quoted(directory)) on the way to its "
+                + "root filesystem (give others search access: chmod o+x, or an ACL for the container's root)")
+        }
+        if problems.isEmpty { return nil }
+        return "an unprivileged container cannot start here: " + problems.joined(separator: "; ")
     }
 
     /// The directory of a directory-backed `lxc.rootfs.path` ("dir:/x" or "/x"); nil for
@@ -350,6 +377,13 @@ extension Container {
         try diagnosed(handle) { cursor in
             if FreezeWatchdog.guarding(name: name, lxcpath: lxcpath, { freeze(pointer) }) { return }
             let now = state
+            if geteuid() != 0, let cgroups = UnprivilegedSetup.undelegatedCgroups(), !cgroups.isEmpty {
+                let user = SubordinateIDRange.currentUser()?.0 ?? String(geteuid())
+                throw failure(operation, handle, cursor, kind: .permissionDenied,
+                              "liblxc could not freeze the container (it is \(now)), which has no cgroup of its own "
+                                  + "when an unprivileged user starts it outside a delegated cgroup: "
+                                  + UnprivilegedSetup.notDelegated(cgroups, user: user))
+            }
             throw failure(operation, handle, cursor, "liblxc could not freeze the container (it is \(now))")
         }
     }
@@ -430,7 +464,7 @@ extension Container {
                 throw missingFunction(operation, withSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
             }
             try diagnosed(handle) { cursor in
-                let outcome = Isolated.destroy(pointer, includingSnapshots: withSnapshots)
+                let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: withSnapshots) }
                 if outcome.succeeded {
                     // The child's copy of the handle forgot the configuration; so does this one.
                     pointer.pointee.clear_config?(pointer)

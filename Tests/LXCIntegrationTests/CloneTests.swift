@@ -67,7 +67,8 @@ struct CloneTests {
     }
 
     @Test(.enabled(if: BackingStore.loop.isAvailable(),
-                   Comment(rawValue: "skipped: this host has no loop backing store: \(BackingStore.loop.unavailableReason() ?? "")")))
+                   Comment(rawValue: "skipped: this host has no loop backing store: \(BackingStore.loop.unavailableReason() ?? "")")),
+          .privilegedOnly("a loop-backed container needs a loop device, mkfs and a mount of its ext4 image on the host, which need root"))
     func loopBackedCloneAndCreateStart() throws {
         try Sandbox.withBlocking { sandbox in
             let base = try sandbox.busybox()

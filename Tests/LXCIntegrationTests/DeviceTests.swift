@@ -17,7 +17,8 @@ struct DeviceTests {
         return try HostTools.run(["sh", "-c", script])
     }
 
-    @Test func devNullAddedAtANewPathIsUsableInside() throws {
+    @Test(.privilegedOnly("an unprivileged container may not make device nodes (mknod needs CAP_MKNOD on the host) and has no devices cgroup of its own to allow them in"))
+    func devNullAddedAtANewPathIsUsableInside() throws {
         try Sandbox.withBlocking { sandbox in
             let container = try sandbox.busybox()
             try container.start()
@@ -57,7 +58,8 @@ struct DeviceTests {
         }
     }
 
-    @Test func hostDirectoryIsMountedIntoARunningContainerAndUnmounted() throws {
+    @Test(.privilegedOnly("it makes a shared mount point on the host (mount --bind, --make-shared), which needs root"))
+    func hostDirectoryIsMountedIntoARunningContainerAndUnmounted() throws {
         guard LXC.hasAPIExtension("mount_injection_file") else {
             // Then mount must say so.
             try Sandbox.withBlocking { sandbox in

@@ -55,7 +55,8 @@ struct FaultTests {
         }
     }
 
-    @Test func aFullDiskDuringCreateLeavesNothingHalfDefined() throws {
+    @Test(.privilegedOnly("it mounts a small tmpfs for the full disk, and mount(2) needs root"))
+    func aFullDiskDuringCreateLeavesNothingHalfDefined() throws {
         try Sandbox.withBlocking { sandbox in
             let small = "\(sandbox.lxcpath)/small"
             try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)

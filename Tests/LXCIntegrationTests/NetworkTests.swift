@@ -4,7 +4,8 @@ import Testing
 
 @Suite("Network interfaces and addresses of real containers", .integration, .timeLimit(.minutes(3)))
 struct NetworkTests {
-    @Test func staticAddressOnABridgeIsReported() throws {
+    @Test(.privilegedOnly("it makes a bridge on the host (ip link add), which needs CAP_NET_ADMIN in the host's network namespace"))
+    func staticAddressOnABridgeIsReported() throws {
         try Sandbox.withBlocking { sandbox in
             let bridge = HostTools.uniqueLinkName("swlxbr")
             try HostTools.require(["ip", "link", "add", bridge, "type", "bridge"])
@@ -43,7 +44,8 @@ struct NetworkTests {
         }
     }
 
-    @Test func dummyLinkMovesIntoTheContainerAndBack() throws {
+    @Test(.privilegedOnly("it makes a link on the host (ip link add) and moves it between network namespaces, which needs CAP_NET_ADMIN on the host"))
+    func dummyLinkMovesIntoTheContainerAndBack() throws {
         try Sandbox.withBlocking { sandbox in
             let dummy = HostTools.uniqueLinkName("swlxd")
             let inside = HostTools.uniqueLinkName("swlxin")

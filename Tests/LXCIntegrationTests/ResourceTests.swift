@@ -83,7 +83,7 @@ struct ResourceTests {
             try container.setMemoryLimit(.limited(.mebibytes(64)))
             #expect(try container.memoryLimit() == .limited(.mebibytes(64)))
 
-            _ = FileManager.default.createFile(atPath: "\(rootfs)/go", contents: Data())
+            try RootfsFiles.write("", to: "\(rootfs)/go")
             let finished = HostTools.eventually(seconds: 60) { FileManager.default.fileExists(atPath: "\(rootfs)/result") }
             try #require(finished, "the allocating shell did not end within 60 seconds")
             let result = try String(contentsOfFile: "\(rootfs)/result", encoding: .utf8)

@@ -177,7 +177,7 @@ struct SnapshotTests {
             try container.writeRootfsFile("/marker", "new")
             // Break the snapshot so that liblxc fails after it has deleted the container.
             let snapshotRootfs = "\(sandbox.lxcpath)/\(container.name)/snaps/snap0/rootfs"
-            try FileManager.default.removeItem(atPath: snapshotRootfs)
+            try RootfsFiles.remove(snapshotRootfs)
 
             let error = #expect(throws: LXCError.self) { try container.restoreSnapshotInPlace("snap0") }
             #expect(error?.kind == .failed)
@@ -286,9 +286,9 @@ struct OverlaySnapshotTests {
             try base.writeRootfsFile("/base-marker", "base")
             let container = try base.clone(as: sandbox.uniqueName("ovl"), options: .snapshot, backingStore: .overlay)
             let delta = "\(sandbox.lxcpath)/\(container.name)/overlay/delta"
-            try "old".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+            try RootfsFiles.write("old", to: delta + "/marker")
             let name = try container.snapshot(comment: "overlay")
-            try "new".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+            try RootfsFiles.write("new", to: delta + "/marker")
 
             let restored = try container.restoreSnapshot(name, as: sandbox.uniqueName("r"))
             #expect(restored.backingStore == .overlay)
@@ -308,15 +308,16 @@ struct OverlaySnapshotTests {
         }
     }
 
-    @Test func overlayContainerIsRestoredInPlace() throws {
+    @Test(.privilegedOnly("liblxc 5.0.2 cannot restore an overlay snapshot over its own container for an ordinary user: after deleting the container it makes overlay/delta as the user inside overlay/, which the container's root owns (EACCES; lxc-snapshot -r fails the same way)"))
+    func overlayContainerIsRestoredInPlace() throws {
         try Sandbox.withBlocking { sandbox in
             try #require(BackingStore.overlay.isAvailable(in: sandbox.lxcpath))
             let base = try sandbox.busybox()
             let container = try base.clone(as: sandbox.uniqueName("ovl"), options: .snapshot, backingStore: .overlay)
             let delta = "\(sandbox.lxcpath)/\(container.name)/overlay/delta"
-            try "old".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+            try RootfsFiles.write("old", to: delta + "/marker")
             let name = try container.snapshot()
-            try "new".write(toFile: delta + "/marker", atomically: false, encoding: .utf8)
+            try RootfsFiles.write("new", to: delta + "/marker")
 
             try container.restoreSnapshotInPlace(name)
             #expect(container.backingStore == .overlay)

@@ -58,6 +58,15 @@ struct AttachOptionsTests {
 
     // MARK: conversion
 
+    @Test func anOrdinaryCallerAlsoEntersTheUserNamespace() {
+        #expect(AttachOptions.cNamespaces(nil, callerIsRoot: true) == -1)
+        #expect(AttachOptions.cNamespaces(nil, callerIsRoot: false) == -1)
+        #expect(AttachOptions.cNamespaces([.mount], callerIsRoot: true) == 0x0002_0000)
+        #expect(AttachOptions.cNamespaces([.mount], callerIsRoot: false) == 0x0002_0000 | 0x1000_0000)
+        #expect(AttachOptions.cNamespaces([.user, .uts], callerIsRoot: false) == 0x1000_0000 | 0x0400_0000)
+        #expect(AttachOptions.cNamespaces([], callerIsRoot: false) == 0)
+    }
+
     @Test func everyFieldReachesTheCStruct() {
         var options = AttachOptions()
         options.flags.insert(.noNewPrivileges)
@@ -79,7 +88,8 @@ struct AttachOptionsTests {
         options.withCOptions { c in
             let expectedFlags = AttachOptions.Flags.default.rawValue | 0x40000 | 0x200000 | 0x100000
             #expect(c.pointee.attach_flags == expectedFlags)
-            #expect(c.pointee.namespaces == 0x0002_0000 | 0x2000_0000)
+            // An ordinary user's process enters the user namespace too.
+            #expect(c.pointee.namespaces == 0x0002_0000 | 0x2000_0000 | (geteuid() == 0 ? 0 : 0x1000_0000))
             #expect(c.pointee.personality == 0x0008)
             #expect(c.pointee.initial_cwd.map { String(cString: $0) } == "/srv/app")
             #expect(c.pointee.uid == 1000 && c.pointee.gid == 1001)

@@ -1,3 +1,4 @@
+import Glibc
 @testable import LXC
 import Testing
 
@@ -40,5 +41,16 @@ struct CallerCgroupParsingTests {
         #expect(directory("pids", "/sub/x") == "/mnt/odd dir/x")
         #expect(directory("pids", "/elsewhere") == nil)
         #expect(directory("blkio", "/") == nil)
+    }
+
+    @Test func parentPIDsAreReadPastCommandNamesWithBlanksAndParentheses() {
+        #expect(CallerCgroups.parentPID(stat: "4242 (lxc-busybox) S 17381 4242 17381 0 -1") == 17381)
+        #expect(CallerCgroups.parentPID(stat: "77 (a) b (c) R 12 77 77 0") == 12)
+        #expect(CallerCgroups.parentPID(stat: "garbage") == nil)
+    }
+
+    @Test func thisProcessDescendsFromItsParentAndNotFromItsChild() {
+        #expect(CallerCgroups.descends(from: getppid(), getpid()))
+        #expect(!CallerCgroups.descends(from: getpid(), getppid()))
     }
 }

@@ -98,11 +98,52 @@ enum CallerCgroups {
         guard let mountinfo = readWholeFile("/proc/self/mountinfo") else { return [] }
         let mounts = mountPoints(mountinfo: mountinfo)
         let pid = String(getpid())
+        var left: [String] = []
         for membership in home where !now.contains(membership) {
             guard let directory = directory(of: membership, in: mounts) else { continue }
             writeToExistingFile(directory + "/cgroup.procs", pid)
+            let key = membership.controllers
+            if let away = now.first(where: { $0.controllers == key }), let awayDirectory = self.directory(of: away, in: mounts) {
+                moveDescendants(from: awayDirectory, to: directory)
+                left.append(awayDirectory)
+            }
         }
-        return now.filter { !home.contains($0) }.compactMap { directory(of: $0, in: mounts) }
+        return left
+    }
+
+    /// Moves the processes this process forked while it was in `source` (a monitor cgroup:
+    /// another thread's fork during the start) to `destination`. Born in the monitor cgroup,
+    /// they would keep the monitor from removing it when they outlive the container. Two
+    /// passes, for a child that forked again meanwhile; a process that may not be moved (a
+    /// setuid helper) stays.
+    static func moveDescendants(from source: String, to destination: String) {
+        let me = getpid()
+        for _ in 0..<2 {
+            guard let text = readWholeFile(source + "/cgroup.procs") else { return }
+            let strays = text.split(separator: "\n").compactMap { pid_t($0) }.filter { $0 != me && descends(from: me, $0) }
+            if strays.isEmpty { return }
+            for stray in strays { writeToExistingFile(destination + "/cgroup.procs", String(stray)) }
+        }
+    }
+
+    /// Whether `pid`'s chain of parents leads to `ancestor`.
+    static func descends(from ancestor: pid_t, _ pid: pid_t) -> Bool {
+        var current = pid
+        for _ in 0..<32 {
+            guard let stat = readWholeFile("/proc/\(current)/stat"), let parent = parentPID(stat: stat) else { return false }
+            if parent == ancestor { return true }
+            if parent <= 1 { return false }
+            current = parent
+        }
+        return false
+    }
+
+    /// The parent pid in the text of `/proc/PID/stat` ("pid (comm) state ppid …"; comm may
+    /// hold blanks and parentheses, so the fields count from the last ")").
+    static func parentPID(stat: String) -> pid_t? {
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count >= 2 ? pid_t(fields[1]) : nil
     }
 
     /// Removes the monitor cgroups a failed start left: liblxc's aborting monitor tries to

@@ -17,6 +17,15 @@ final class Handle: @unchecked Sendable {
     /// Whether the configuration now loaded logs into the shared diagnostic memory file.
     let diagnosticsAttached = Atomic<Bool>(false)
 
+    /// Held across this library's configuration writes on the handle (`set_config_item`,
+    /// `clear_config_item`) and across a daemonized `start`. liblxc's start forks the
+    /// container's monitor without taking the handle's privlock, so a fork in the middle of
+    /// a write copied a configuration whose old string was freed and not yet replaced: a
+    /// start failed with `Could not change directory to "<garbage>"` while another thread
+    /// set lxc.init.cwd. Like UnprivilegedCalls' lock, it is held across a call into liblxc,
+    /// and only by those calls.
+    let configWrites = Locked<Void>(())
+
     /// Takes over one reference that the caller owns (from `lxc_container_new`, say).
     init(owning pointer: UnsafeMutablePointer<lxc_container>) {
         self.pointer = pointer

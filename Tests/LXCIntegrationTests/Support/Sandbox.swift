@@ -16,10 +16,19 @@ final class Sandbox: Sendable {
 
     /// Runs `body` with a fresh lxcpath and removes it afterwards, stopping and destroying
     /// every container in it first.
+    /// The clean-up runs on a thread of its own: for an ordinary user, liblxc's destroys take
+    /// turns (see the library's UnprivilegedCalls), and a wait for its turn must not hold one
+    /// of the few threads that run every async test.
     static func with<R>(_ body: (Sandbox) async throws -> R) async throws -> R {
         let sandbox = try make()
-        defer { sandbox.removeEverything() }
-        return try await body(sandbox)
+        let result: Result<R, any Error>
+        do {
+            result = .success(try await body(sandbox))
+        } catch {
+            result = .failure(error)
+        }
+        await offPool { sandbox.removeEverything() }
+        return try result.get()
     }
 
     /// The same for a test that uses the blocking forms of the API.
@@ -37,6 +46,11 @@ final class Sandbox: Sendable {
         }
         guard let made else {
             throw IntegrationUnavailable(reason: "cannot make a temporary directory: \(String(cString: strerror(errno)))")
+        }
+        // An unprivileged container's root (a subordinate uid) must pass through the lxcpath
+        // on the way to its root filesystem; mkdtemp makes it 0700.
+        if chmod(made, 0o711) != 0 {
+            throw IntegrationUnavailable(reason: "cannot open \(made) to containers: \(String(cString: strerror(errno)))")
         }
         return Sandbox(lxcpath: made)
     }
@@ -66,7 +80,7 @@ final class Sandbox: Sendable {
     func busybox(_ name: String? = nil) async throws -> Container {
         let container = try container(name)
         try await container.create(template: "busybox", options: .quiet)
-        try makeStartable(container)
+        try await offPool { try self.makeStartable(container) }
         return container
     }
 
@@ -86,6 +100,12 @@ final class Sandbox: Sendable {
             if container.isDefined { try? container.destroy(includingSnapshots: true) }
         }
         try? FileManager.default.removeItem(atPath: lxcpath)
+        if Integration.unprivileged && FileManager.default.fileExists(atPath: lxcpath) {
+            // A container liblxc could not destroy (a test broke it on purpose, or gave it a
+            // map the user may not use) leaves files of the container's root, which the user
+            // may not remove as itself.
+            RootfsFiles.removeTreeOfUserAndContainers(lxcpath)
+        }
         removeMonitorCgroups(alsoOf: names)
     }
 
@@ -96,7 +116,8 @@ final class Sandbox: Sendable {
         let given = Set(names.withLock { $0 } + listed)
         let manager = FileManager.default
         let roots = ((try? manager.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
-        for root in roots + ["/sys/fs/cgroup"] {
+        // An unprivileged user's containers hang below the cgroups the process is in.
+        for root in Set(roots + ["/sys/fs/cgroup"] + Cgroups.own()) {
             for entry in (try? manager.contentsOfDirectory(atPath: root)) ?? [] where entry.hasPrefix("lxc.monitor.") {
                 let owner = String(entry.dropFirst("lxc.monitor.".count))
                 guard given.contains(where: { owner == $0 || owner.hasPrefix($0 + "-") }) else { continue }
@@ -106,5 +127,23 @@ final class Sandbox: Sendable {
                 for path in inner.sorted(by: { $0.count > $1.count }) + [directory] { rmdir(path) }
             }
         }
+    }
+}
+
+/// Runs a blocking call on a thread of its own and awaits it, so that async tests do not
+/// hold one of the cooperative pool's threads (two on a two-core machine) while it blocks.
+func offPool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// The same for a call that cannot fail.
+func offPool(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { continuation in
+        Thread {
+            body()
+            continuation.resume()
+        }.start()
     }
 }

@@ -9,7 +9,7 @@ import Testing
 struct DeadlineTests {
     final class Gate: Sendable {
         let open = Atomic<Bool>(false)
-        func wait() { while !isOpen { usleep(1_000) } }
+        func wait() { while !isOpen { usleep(10_000) } }
         var isOpen: Bool { open.load(ordering: .acquiring) }
     }
 

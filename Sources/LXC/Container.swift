@@ -20,7 +20,8 @@ import Glibc
 ///
 /// A `Container` is `Sendable`: it may be used from many tasks and threads at once. liblxc
 /// guards each handle's in-memory state with its own lock; the library adds none around
-/// calls that block (`wait`, `shutdown`, `start`), so a state query never waits behind them.
+/// `wait` and `shutdown`, so a state query never waits behind them. (Configuration writes on
+/// a handle wait for a daemonized start on it; see the Concurrency article.)
 public final class Container: Sendable, CustomStringConvertible {
     struct Identity {
         var handle: Handle

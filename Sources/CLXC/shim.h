@@ -116,6 +116,25 @@ static inline int clxc_pipe_cloexec(int fds[2]) {
     return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
 }
 
+/* Marks every descriptor from `first` up close-on-exec, in the attached child just before it
+ * execs. liblxc and other code in this process open descriptors without O_CLOEXEC (liblxc's
+ * run_command pipes, say); one that another thread had open when attach forked would reach
+ * the program and keep the pipe's reader waiting for an end of file until the program ends.
+ * close_range(CLOSE_RANGE_CLOEXEC) needs Linux 5.11; before that, fcntl on each possible
+ * descriptor. Only system calls: the caller is a fork of a multithreaded process. */
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+static inline void clxc_cloexec_from(int first) {
+    if (syscall(SYS_close_range, (unsigned int)first, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+    long limit = sysconf(_SC_OPEN_MAX);
+    if (limit < 0 || limit > 65536) limit = 65536;
+    for (int fd = first; fd < (int)limit; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+
 /* Backing stores: the filesystem type (statfs f_type) of a path, or -1 with errno set.
  * <sys/statfs.h> is not part of Swift's Glibc module. */
 #include <sys/statfs.h>

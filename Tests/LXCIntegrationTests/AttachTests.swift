@@ -121,6 +121,24 @@ struct AttachTests {
         }
     }
 
+    /// A descriptor that another thread had open without close-on-exec (liblxc's own pipes are
+    /// such) must not reach the program: it would keep that pipe's reader from ever seeing its
+    /// end while the program runs (an unprivileged save hung for 17 minutes behind a `sleep`).
+    @Test func theProgramGetsOnlyStandardInputOutputAndError() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try runningContainer(sandbox)
+            var fds: [Int32] = [-1, -1]
+            #expect(pipe(&fds) == 0)
+            defer { close(fds[0]); close(fds[1]) }
+            #expect(fcntl(fds[1], F_GETFD) & FD_CLOEXEC == 0)
+            let result = try container.output(of: ["sh", "-c", "ls /proc/$$/fd"])
+            #expect(result.status == .exited(0))
+            let open = Set(result.standardOutputString.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) })
+            #expect(open.isSuperset(of: [0, 1, 2]), "\(open)")
+            #expect(!open.contains(fds[0]) && !open.contains(fds[1]), "\(open) holds \(fds)")
+        }
+    }
+
     @Test func megabytesOnBothStreamsAreCapturedExactlyWithoutDeadlock() throws {
         try Sandbox.withBlocking { sandbox in
             let container = try runningContainer(sandbox)

@@ -74,6 +74,9 @@ let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     let payload = raw.assumingMemoryBound(to: ExecPayload.self)
     let fd = payload.pointee.reportFD
     resetSignalsInAttachedChild()
+    // The program gets standard input, output and error only (the report pipe is already
+    // close-on-exec): see clxc_cloexec_from.
+    clxc_cloexec_from(3)
     var marker: UInt8 = 0x52
     _ = write(fd, &marker, 1)
     _ = execvp(payload.pointee.program, payload.pointee.argv)

@@ -54,3 +54,41 @@ struct CallerCgroupParsingTests {
         #expect(!CallerCgroups.descends(from: getpid(), getppid()))
     }
 }
+
+extension CallerCgroupParsingTests {
+    @Test func theMountTableIsParsedAgainWhenMountinfoChanges() {
+        let first = CallerCgroups.MountTable.mounts(mountinfo: mountinfo)
+        #expect(first["memory"]?.mountPoint == "/sys/fs/cgroup/memory")
+        #expect(CallerCgroups.MountTable.mounts(mountinfo: mountinfo)["memory"]?.mountPoint == "/sys/fs/cgroup/memory")
+        let moved = mountinfo.replacing("/sys/fs/cgroup/memory", with: "/mnt/memory")
+        #expect(CallerCgroups.MountTable.mounts(mountinfo: moved)["memory"]?.mountPoint == "/mnt/memory")
+        #expect(CallerCgroups.MountTable.mounts(mountinfo: mountinfo)["memory"]?.mountPoint == "/sys/fs/cgroup/memory")
+    }
+
+    /// The restore after a start looks for strays only when some thread of the process has a
+    /// child: a child forked by another thread, still running, must count.
+    @Test func aChildOfAnotherThreadIsSeen() throws {
+        struct Shared: Sendable { var child: pid_t = 0; var spawned = false; var done = false }
+        let shared = Locked(Shared())
+        let started = DetachedThread.start {
+            var argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("30"), nil]
+            var pid: pid_t = 0
+            let result = posix_spawn(&pid, "/bin/sleep", nil, nil, &argv, environ)
+            argv.forEach { free($0) }
+            shared.withLock { $0.child = result == 0 ? pid : -1; $0.spawned = true }
+            // Stay alive, so that the child's parent is this thread and not the test's.
+            while !shared.withLock({ $0.done }) { usleep(10_000) }
+        }
+        try #require(started)
+        defer { shared.withLock { $0.done = true } }
+        for _ in 0..<500 where !shared.withLock({ $0.spawned }) { usleep(10_000) }
+        let child = shared.withLock { $0.child }
+        try #require(child > 0, "could not spawn /bin/sleep")
+        defer {
+            kill(child, SIGKILL)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+        }
+        #expect(CallerCgroups.hasChildren() == true)
+    }
+}

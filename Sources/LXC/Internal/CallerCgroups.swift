@@ -91,38 +91,95 @@ enum CallerCgroups {
 
     /// Moves the process back into `home` wherever it is somewhere else now, and returns the
     /// directories of the cgroups it was moved out of.
+    ///
+    /// Measured on cgroup v1 with ten hierarchies, this runs after every start, so it avoids
+    /// what cost most there: parsing mountinfo again (cached while its text is unchanged)
+    /// and reading each monitor cgroup's member list when this process has no child that
+    /// could have been born in it.
     @discardableResult
     static func restore(_ home: [CgroupMembership]) -> [String] {
         let now = current()
         guard now != home else { return [] }
         guard let mountinfo = readWholeFile("/proc/self/mountinfo") else { return [] }
-        let mounts = mountPoints(mountinfo: mountinfo)
+        let mounts = MountTable.mounts(mountinfo: mountinfo)
         let pid = String(getpid())
-        var left: [String] = []
+        var moves: [(from: String, to: String)] = []
         for membership in home where !now.contains(membership) {
             guard let directory = directory(of: membership, in: mounts) else { continue }
             writeToExistingFile(directory + "/cgroup.procs", pid)
             let key = membership.controllers
             if let away = now.first(where: { $0.controllers == key }), let awayDirectory = self.directory(of: away, in: mounts) {
-                moveDescendants(from: awayDirectory, to: directory)
-                left.append(awayDirectory)
+                moves.append((awayDirectory, directory))
             }
         }
-        return left
+        // Only a process forked by this one while it was away can be in those cgroups because
+        // of it; with no child at all (the common case) there is nothing to look for.
+        if hasChildren() != false {
+            var descent: [pid_t: Bool] = [:]
+            for move in moves { moveDescendants(from: move.from, to: move.to, known: &descent) }
+        }
+        return moves.map(\.from)
+    }
+
+    /// Whether any thread of this process has a living child, from
+    /// `/proc/self/task/TID/children`; nil when the kernel does not provide those files.
+    static func hasChildren() -> Bool? {
+        guard let tasks = opendir("/proc/self/task") else { return nil }
+        defer { closedir(tasks) }
+        var sawTask = false
+        while let entry = readdir(tasks) {
+            let tid = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            guard tid.first?.isNumber == true else { continue }
+            guard let children = readWholeFile("/proc/self/task/\(tid)/children") else {
+                // A thread that ended meanwhile has no file; a kernel without them has none.
+                if access("/proc/self/task/\(tid)", F_OK) != 0 { continue }
+                return nil
+            }
+            sawTask = true
+            if children.contains(where: \.isNumber) { return true }
+        }
+        return sawTask ? false : nil
     }
 
     /// Moves the processes this process forked while it was in `source` (a monitor cgroup:
     /// another thread's fork during the start) to `destination`. Born in the monitor cgroup,
     /// they would keep the monitor from removing it when they outlive the container. Two
     /// passes, for a child that forked again meanwhile; a process that may not be moved (a
-    /// setuid helper) stays.
-    static func moveDescendants(from source: String, to destination: String) {
+    /// setuid helper) stays. `known` remembers which processes descend from this one, for
+    /// the next hierarchy.
+    static func moveDescendants(from source: String, to destination: String, known: inout [pid_t: Bool]) {
         let me = getpid()
         for _ in 0..<2 {
             guard let text = readWholeFile(source + "/cgroup.procs") else { return }
-            let strays = text.split(separator: "\n").compactMap { pid_t($0) }.filter { $0 != me && descends(from: me, $0) }
+            let strays = text.split(separator: "\n").compactMap { pid_t($0) }.filter { pid in
+                if pid == me { return false }
+                if let descends = known[pid] { return descends }
+                let descends = descends(from: me, pid)
+                known[pid] = descends
+                return descends
+            }
             if strays.isEmpty { return }
             for stray in strays { writeToExistingFile(destination + "/cgroup.procs", String(stray)) }
+        }
+    }
+
+    /// The parsed cgroup mounts of the last mountinfo text seen: parsing it took longer than
+    /// reading it, and it rarely changes.
+    enum MountTable {
+        typealias Mounts = [String: (mountPoint: String, root: String)]
+        private struct Cached: Sendable {
+            var text: String
+            var mounts: Mounts
+        }
+        private static let cache = Locked<Cached?>(nil)
+
+        static func mounts(mountinfo: String) -> Mounts {
+            if let cached = cache.withLock({ $0 }), cached.text == mountinfo { return cached.mounts }
+            let mounts = CallerCgroups.mountPoints(mountinfo: mountinfo)
+            cache.withLock { $0 = Cached(text: mountinfo, mounts: mounts) }
+            return mounts
         }
     }
 

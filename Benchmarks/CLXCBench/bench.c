@@ -1,6 +1,7 @@
 #include "clxcbench.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lxc/lxccontainer.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,36 @@ int64_t cbench_lifecycle(const char *name, const char *lxcpath, int iterations) 
     return elapsed;
 }
 
+/* Writes this process into each cgroup.procs file of `procs_files` (NULL-terminated). */
+static void rejoin_cgroups(const char *const procs_files[]) {
+    char pid[32];
+    int length = snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    for (int i = 0; procs_files[i]; i++) {
+        int fd = open(procs_files[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t written = write(fd, pid, (size_t)length);
+        (void)written;
+        close(fd);
+    }
+}
+
+int64_t cbench_lifecycle_rejoining(const char *name, const char *lxcpath, const char *const procs_files[], int iterations) {
+    struct lxc_container *c = lxc_container_new(name, lxcpath);
+    if (!c) return -1;
+    int64_t start = now_ns();
+    for (int i = 0; i < iterations; i++) {
+        if (!c->start(c, 0, NULL)) { lxc_container_put(c); return -1; }
+        rejoin_cgroups(procs_files);
+        if (!c->wait(c, "RUNNING", 10) || !c->stop(c) || !c->wait(c, "STOPPED", 10)) {
+            lxc_container_put(c);
+            return -1;
+        }
+    }
+    int64_t elapsed = now_ns() - start;
+    lxc_container_put(c);
+    return elapsed;
+}
+
 int64_t cbench_create_destroy(const char *name, const char *lxcpath, int iterations) {
     int64_t start = now_ns();
     for (int i = 0; i < iterations; i++) {
@@ -117,15 +148,19 @@ int64_t cbench_attach_run(const char *name, const char *lxcpath, const char *con
     return elapsed;
 }
 
-int64_t cbench_isolated(int kind, const char *name, const char *lxcpath, int iterations) {
+int64_t cbench_isolated(int kind, const char *name, const char *lxcpath, const char *const procs_files[], int iterations) {
     int fds[2];
     if (pipe(fds) != 0) return -1;
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
         close(fds[0]);
-        int64_t result = kind == 0 ? cbench_lifecycle(name, lxcpath, iterations)
-                                   : cbench_create_destroy(name, lxcpath, iterations);
+        int64_t result = -1;
+        switch (kind) {
+        case 0: result = cbench_lifecycle(name, lxcpath, iterations); break;
+        case 1: result = cbench_create_destroy(name, lxcpath, iterations); break;
+        case 2: result = cbench_lifecycle_rejoining(name, lxcpath, procs_files, iterations); break;
+        }
         ssize_t written = write(fds[1], &result, sizeof(result));
         _exit(written == sizeof(result) ? 0 : 1);
     }

@@ -6,12 +6,13 @@ import LXC
 /// (Benchmarks/CLXCBench), interleaved in rounds on the same containers, with the median
 /// per-operation time of each and their ratio. Run in release mode, as root:
 ///
-///     swift run -c release lxc-bench [--rounds N] [--only a,b,c]
+///     swift run -c release lxc-bench [--rounds N] [--only a,b,c] [--rss-detail]
 @main
 struct LXCBench {
     struct Options {
         var rounds = 3
         var only: Set<String>? = nil
+        var rssDetail = false
     }
 
     static func parseOptions() throws -> Options {
@@ -27,8 +28,10 @@ struct LXCBench {
             case "--only":
                 guard let value = arguments.popFirst() else { throw BenchError("--only takes a list of scenarios") }
                 options.only = Set(value.split(separator: ",").map(String.init))
+            case "--rss-detail":
+                options.rssDetail = true
             case "--help", "-h":
-                print("usage: lxc-bench [--rounds N] [--only scenario,scenario,...]")
+                print("usage: lxc-bench [--rounds N] [--only scenario,scenario,...] [--rss-detail]")
                 exit(0)
             default:
                 throw BenchError("unknown argument \(argument)")
@@ -117,16 +120,27 @@ struct LXCBench {
         if wanted("lifecycle") {
             let swiftContainer = try makeBusybox("bench-life-s", in: lxcpath.path)
             _ = try makeBusybox("bench-life-c", in: lxcpath.path)
-            scenarios.append(Scenario(name: "lifecycle", iterations: 20,
-                c: { cbench_isolated(0, "bench-life-c", lxcpath.path, Int32($0)) },
-                swift: { n in
-                    try measure(n) {
-                        try swiftContainer.start()
-                        _ = try swiftContainer.wait(for: .running, timeout: .seconds(10))
-                        try swiftContainer.stop()
-                        _ = try swiftContainer.wait(for: .stopped, timeout: .seconds(10))
-                    }
-                }))
+            scenarios.append(Scenario(name: "lifecycle", iterations: 20, oneByOne: true,
+                c: { cbench_isolated(0, "bench-life-c", lxcpath.path, nil, Int32($0)) },
+                swift: { n in try measure(n) { try startAndStop(swiftContainer) } }))
+        }
+        // The same against C that, like the library, leaves no cgroup behind: after each start
+        // it writes its process back into the cgroups it was in. Both sides then do the same
+        // cgroup work, and the monitor removes its cgroups at stop on both; `lifecycle`'s C
+        // floor leaves that undone. The C runs in this process, as the Swift does.
+        if wanted("lifecycle_rejoining") {
+            let swiftContainer = try makeBusybox("bench-rejoin-s", in: lxcpath.path)
+            _ = try makeBusybox("bench-rejoin-c", in: lxcpath.path)
+            let procsFiles = try homeCgroupProcsFiles()
+            scenarios.append(Scenario(name: "lifecycle_rejoining", iterations: 20, oneByOne: true,
+                c: { n in
+                    let paths = procsFiles.map { strdup($0) }
+                    defer { paths.forEach { free($0) } }
+                    let argv = paths.map { UnsafePointer<CChar>($0) } + [nil]
+                    // In this process, like the Swift side: it leaves nothing behind to isolate.
+                    return argv.withUnsafeBufferPointer { cbench_lifecycle_rejoining("bench-rejoin-c", lxcpath.path, $0.baseAddress, Int32(n)) }
+                },
+                swift: { n in try measure(n) { try startAndStop(swiftContainer) } }))
         }
         // A running container for attach_run, stopped once the scenarios ran.
         var attachContainer: Container?
@@ -134,7 +148,7 @@ struct LXCBench {
             let running = try makeBusybox("bench-attach", in: lxcpath.path)
             try await running.start()
             attachContainer = running
-            scenarios.append(Scenario(name: "attach_run", iterations: 50,
+            scenarios.append(Scenario(name: "attach_run", iterations: 50, oneByOne: true,
                 c: { n in
                     let argv: [UnsafePointer<CChar>?] = [UnsafePointer(strdup("true")), nil]
                     defer { free(UnsafeMutablePointer(mutating: argv[0])) }
@@ -147,8 +161,8 @@ struct LXCBench {
                     }
                 }))
         }
-        scenarios.append(Scenario(name: "create_destroy", iterations: 2,
-            c: { cbench_isolated(1, "bench-cd-c", lxcpath.path, Int32($0)) },
+        scenarios.append(Scenario(name: "create_destroy", iterations: 2, oneByOne: true,
+            c: { cbench_isolated(1, "bench-cd-c", lxcpath.path, nil, Int32($0)) },
             swift: { n in
                 try measure(n) {
                     let container = try Container(name: "bench-cd-s", lxcpath: lxcpath.path)
@@ -168,5 +182,16 @@ struct LXCBench {
         if wanted("start_stop_cycles") { try startStopCycles(lxcpath: lxcpath.path) }
         if wanted("concurrent_lifecycles") { try await concurrentLifecycles(lxcpath: lxcpath.path) }
         print("peak_rss_kib=\(peakRSSKiB())")
+        if options.rssDetail {
+            for (mapping, kib) in residentByMapping().prefix(15) { print("# rss_kib=\(kib) \(mapping)") }
+        }
     }
+}
+
+/// start, RUNNING, stop, STOPPED: the `lifecycle` scenarios' operation through the library.
+func startAndStop(_ container: Container) throws {
+    try container.start()
+    _ = try container.wait(for: .running, timeout: .seconds(10))
+    try container.stop()
+    _ = try container.wait(for: .stopped, timeout: .seconds(10))
 }

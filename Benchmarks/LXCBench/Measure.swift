@@ -56,3 +56,21 @@ func fixed(_ value: Double, _ decimals: Int = 2) -> String {
     }
     return text
 }
+
+/// Resident KiB per mapped file (anonymous memory under "[anon]"), largest first, from
+/// /proc/self/smaps: what the peak RSS is made of.
+func residentByMapping() -> [(mapping: String, kib: Int)] {
+    guard let smaps = readText("/proc/self/smaps") else { return [] }
+    var totals: [String: Int] = [:]
+    var current = "[anon]"
+    for line in smaps.split(separator: "\n") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard let first = fields.first else { continue }
+        if first.contains("-"), fields.count >= 5 {
+            current = fields.count >= 6 ? String(fields[5]) : "[anon]"
+        } else if first == "Rss:", fields.count >= 2, let kib = Int(fields[1]) {
+            totals[current, default: 0] += kib
+        }
+    }
+    return totals.map { ($0.key, $0.value) }.sorted { $0.kib > $1.kib }
+}

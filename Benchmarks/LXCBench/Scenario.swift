@@ -2,6 +2,10 @@
 struct Scenario {
     var name: String
     var iterations: Int
+    /// Alternate C and Swift one operation at a time instead of in blocks of `iterations`:
+    /// for operations of milliseconds that leave work to the kernel (cgroups released in the
+    /// background after a stop), which the side measured next would otherwise pay for.
+    var oneByOne = false
     /// Nanoseconds for `iterations` operations through liblxc from C, or -1 on failure.
     var c: (Int) -> Int64
     /// Nanoseconds for `iterations` operations through the library.
@@ -23,6 +27,13 @@ struct Scenario {
         }
     }
 
+    /// `c(n)`, or an error when the C floor failed.
+    private func cFloor(_ n: Int) throws -> Int64 {
+        let nanoseconds = c(n)
+        if nanoseconds < 0 { throw BenchError("the C floor failed in scenario \(name)") }
+        return nanoseconds
+    }
+
     func run(rounds: Int) throws -> Result {
         // A warm-up of each, so that first-touch costs are in neither measurement.
         _ = c(max(1, iterations / 10))
@@ -31,14 +42,13 @@ struct Scenario {
         for round in 0..<rounds {
             var swiftNanoseconds: Int64 = 0
             var cNanoseconds: Int64 = 0
-            if round.isMultiple(of: 2) {
-                cNanoseconds = c(iterations)
-                swiftNanoseconds = try swift(iterations)
-            } else {
-                swiftNanoseconds = try swift(iterations)
-                cNanoseconds = c(iterations)
+            let (blocks, size) = oneByOne ? (iterations, 1) : (1, iterations)
+            for block in 0..<blocks {
+                let cFirst = (round + block).isMultiple(of: 2)
+                if cFirst { cNanoseconds += try cFloor(size) }
+                swiftNanoseconds += try swift(size)
+                if !cFirst { cNanoseconds += try cFloor(size) }
             }
-            if cNanoseconds < 0 { throw BenchError("the C floor failed in scenario \(name)") }
             measured.append((Double(swiftNanoseconds) / Double(iterations) / 1000,
                              Double(cNanoseconds) / Double(iterations) / 1000))
         }

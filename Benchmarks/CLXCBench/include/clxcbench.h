@@ -22,6 +22,11 @@ int64_t cbench_list_names(const char *lxcpath, int iterations, int *count);
 /* start, wait RUNNING, stop, wait STOPPED. */
 int64_t cbench_lifecycle(const char *name, const char *lxcpath, int iterations);
 
+/* The lifecycle as a C program does it that leaves no cgroup behind: after each start it
+ * writes itself back into the cgroups it was in (`procs_files`: the cgroup.procs file of
+ * each, NULL-terminated), as the library does, so the monitor can remove its cgroups at stop. */
+int64_t cbench_lifecycle_rejoining(const char *name, const char *lxcpath, const char *const procs_files[], int iterations);
+
 /* create from the busybox template (quiet), set net type empty, destroy. */
 int64_t cbench_create_destroy(const char *name, const char *lxcpath, int iterations);
 
@@ -30,7 +35,9 @@ int64_t cbench_attach_run(const char *name, const char *lxcpath, const char *con
 
 /* Runs one of the functions above in a child process and returns its result: liblxc's start
  * moves the calling process into the container's monitor cgroup, which must not happen to the
- * benchmark itself. kind: 0 lifecycle, 1 create_destroy. */
-int64_t cbench_isolated(int kind, const char *name, const char *lxcpath, int iterations);
+ * benchmark itself. kind: 0 lifecycle, 1 create_destroy, 2 lifecycle_rejoining (the only
+ * one that reads `procs_files`, which may be NULL otherwise; it needs no child, since it
+ * leaves the caller where it was, but may run in one). */
+int64_t cbench_isolated(int kind, const char *name, const char *lxcpath, const char *const procs_files[], int iterations);
 
 #endif

@@ -72,3 +72,38 @@ struct FaultTests {
         }
     }
 }
+
+extension FaultTests {
+    /// Without liblxc, lxcctl does not start: the CLXC system library links liblxc.so.1 into
+    /// every program that imports LXC, and the dynamic loader stops before any of lxcctl's
+    /// code runs. What the user sees must still name the missing library (the README says
+    /// which package has it). The library is hidden in a private mount namespace: an overlay
+    /// over its directory whose upper layer deletes liblxc.so*, so the host is not touched.
+    @Test(.privilegedOnly("it hides liblxc in a private mount namespace, and mount(2) needs root"))
+    func lxcctlWithoutLiblxcNamesTheMissingLibrary() async throws {
+        let lxcctl = try #require(LXCCtlRunner.binary, "lxcctl was not built next to the tests")
+        // /proc files report a size of 0, which String(contentsOfFile:) believes.
+        let maps = String(decoding: try LXCCtlRunner.bytes(of: "/proc/self/maps"), as: UTF8.self)
+        let mapped = try #require(maps.split(separator: "\n").lazy.compactMap { line in
+            line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init)
+        }.first { $0.contains("/liblxc.so") }, "liblxc is not loaded in the test process")
+        let library = URL(fileURLWithPath: mapped).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("no-liblxc-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let script = """
+            set -e
+            mount -t tmpfs tmpfs "$2"
+            mkdir "$2/upper" "$2/work"
+            for f in "$1"/liblxc.so*; do mknod "$2/upper/${f##*/}" c 0 0; done
+            mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$1"
+            test ! -e "$1/liblxc.so.1"
+            exec "$3" list
+            """
+        let result = try await LXCCtlRunner.result(ofProgram: "/usr/bin/unshare",
+            ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", library, scratch, lxcctl])
+        #expect(result.status == 127, "stderr: \(result.standardError)")
+        #expect(result.standardError.contains("liblxc.so.1: cannot open shared object file"), "stderr: \(result.standardError)")
+        #expect(result.standardOutput.isEmpty)
+    }
+}

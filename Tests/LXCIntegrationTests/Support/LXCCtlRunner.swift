@@ -29,6 +29,11 @@ enum LXCCtlRunner {
     /// of the cooperative pool's threads.
     static func result(of arguments: [String]) async throws -> Result {
         let path = try #require(binary, "lxcctl was not built next to the tests (run `swift build --build-tests`)")
+        return try await result(ofProgram: path, arguments)
+    }
+
+    /// Runs another program the same way (a wrapper around lxcctl, say).
+    static func result(ofProgram path: String, _ arguments: [String]) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -62,7 +67,7 @@ enum LXCCtlRunner {
 
     /// A whole file, read with plain `read(2)`: Foundation's `Data(contentsOf:)` lost its
     /// buffers under LeakSanitizer here (Swift 6.3, Linux).
-    private static func bytes(of path: String) throws -> [UInt8] {
+    static func bytes(of path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CocoaError(.fileReadNoSuchFile) }
         defer { close(fd) }

@@ -148,7 +148,7 @@ struct LXCBench {
             let running = try makeBusybox("bench-attach", in: lxcpath.path)
             try await running.start()
             attachContainer = running
-            scenarios.append(Scenario(name: "attach_run", iterations: 50, oneByOne: true,
+            scenarios.append(Scenario(name: "attach_run", iterations: 50,
                 c: { n in
                     let argv: [UnsafePointer<CChar>?] = [UnsafePointer(strdup("true")), nil]
                     defer { free(UnsafeMutablePointer(mutating: argv[0])) }

@@ -6,13 +6,17 @@ import LXC
 /// (Benchmarks/CLXCBench), interleaved in rounds on the same containers, with the median
 /// per-operation time of each and their ratio. Run in release mode, as root:
 ///
-///     swift run -c release lxc-bench [--rounds N] [--only a,b,c] [--rss-detail]
+///     swift run -c release lxc-bench [--rounds N] [--only a,b,c] [--rss-detail] [--c-against-c]
+///
+/// `--c-against-c` measures the C floor in both places: the ratios it prints are what this
+/// machine's noise and the harness alone make of identical work.
 @main
 struct LXCBench {
     struct Options {
         var rounds = 3
         var only: Set<String>? = nil
         var rssDetail = false
+        var cAgainstC = false
     }
 
     static func parseOptions() throws -> Options {
@@ -30,8 +34,10 @@ struct LXCBench {
                 options.only = Set(value.split(separator: ",").map(String.init))
             case "--rss-detail":
                 options.rssDetail = true
+            case "--c-against-c":
+                options.cAgainstC = true
             case "--help", "-h":
-                print("usage: lxc-bench [--rounds N] [--only scenario,scenario,...] [--rss-detail]")
+                print("usage: lxc-bench [--rounds N] [--only scenario,scenario,...] [--rss-detail] [--c-against-c]")
                 exit(0)
             default:
                 throw BenchError("unknown argument \(argument)")
@@ -53,7 +59,8 @@ struct LXCBench {
     }
 
     static func run(_ options: Options) async throws {
-        print("# swift-lxc benchmark, liblxc \(LXC.version), \(options.rounds) rounds, medians; ratio = Swift / C")
+        print("# swift-lxc benchmark, liblxc \(LXC.version), \(options.rounds) rounds, medians; ratio = Swift / C"
+            + (options.cAgainstC ? " (here C / C: the C floor in both places)" : ""))
         let lxcpath = try BenchLXCPath()
         defer {
             removeMonitorCgroups(prefix: "bench-")
@@ -172,7 +179,15 @@ struct LXCBench {
                 }
             }))
 
-        for scenario in scenarios where wanted(scenario.name) {
+        for var scenario in scenarios where wanted(scenario.name) {
+            if options.cAgainstC {
+                let floor = scenario.c
+                scenario.swift = { n in
+                    let nanoseconds = floor(n)
+                    if nanoseconds < 0 { throw BenchError("the C floor failed") }
+                    return nanoseconds
+                }
+            }
             let result = try scenario.run(rounds: options.rounds)
             print(result.line)
         }

@@ -31,16 +31,21 @@ public enum ContainerState: Sendable, Hashable, CustomStringConvertible {
     /// Parses liblxc's name of a state ("RUNNING"); matching ignores case, so that the
     /// CLI can accept "running" as well.
     public init(liblxcName name: String) {
-        switch name.uppercased() {
-        case "STOPPED": self = .stopped
-        case "STARTING": self = .starting
-        case "RUNNING": self = .running
-        case "STOPPING": self = .stopping
-        case "ABORTING": self = .aborting
-        case "FREEZING": self = .freezing
-        case "FROZEN": self = .frozen
-        case "THAWED": self = .thawed
-        default: self = .other(name)
+        // liblxc's names are upper case already: only another spelling is folded.
+        self = Self.named(name) ?? Self.named(name.uppercased()) ?? .other(name)
+    }
+
+    private static func named(_ name: String) -> ContainerState? {
+        switch name {
+        case "STOPPED": .stopped
+        case "STARTING": .starting
+        case "RUNNING": .running
+        case "STOPPING": .stopping
+        case "ABORTING": .aborting
+        case "FREEZING": .freezing
+        case "FROZEN": .frozen
+        case "THAWED": .thawed
+        default: nil
         }
     }
 

@@ -15,6 +15,12 @@ struct ValidationTests {
         ("tab\there", "control character"),
         (String(repeating: "x", count: 256), "256 bytes"),
         (String(decoding: [0x62, 0x61, 0x64, 0xFF], as: UTF8.self), "not UTF-8"),
+        ("\u{FFFD}", "not UTF-8"),
+        ("del\u{7F}", "control character"),
+        // Several problems: the first of /, NUL, control character, U+FFFD is named.
+        ("\u{FFFD}\n\u{0}a/b", "\"/\""),
+        ("\u{FFFD}\n\u{0}", "NUL"),
+        ("\u{FFFD}\n", "control character"),
     ])
     func badNames(name: String, reason: String) throws {
         let error = #expect(throws: LXCError.self) { try Container(name: name, lxcpath: "/tmp") }
@@ -23,7 +29,8 @@ struct ValidationTests {
         #expect(error?.message.contains(reason) == true, "\(error?.message ?? "")")
     }
 
-    @Test("Good names pass", arguments: ["web", "web-1", "a.b", "with space", "ünïcode", String(repeating: "x", count: 255)])
+    @Test("Good names pass", arguments: ["web", "web-1", "a.b", "with space", "ünïcode", String(repeating: "x", count: 255),
+                                         "\u{FFFC}\u{FFFE}\u{EFBF}"])
     func goodNames(name: String) throws {
         try Validate.name(name, operation: "init")
     }

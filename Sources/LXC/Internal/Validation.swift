@@ -15,12 +15,26 @@ enum Validate {
         }
         if name.isEmpty { throw LXCError.invalid(operation, nil, "\(what) is empty") }
         if name == "." || name == ".." { throw refuse("is not allowed: it names a directory, not a container") }
-        if name.utf8.contains(UInt8(ascii: "/")) { throw refuse("contains \"/\"") }
-        if name.utf8.contains(0) { throw refuse("contains a NUL byte") }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw refuse("contains a control character such as a newline")
+        // One pass over the bytes (every handle is made through here): control characters
+        // are single bytes in UTF-8, and EF BF BD can only be U+FFFD.
+        var slash = false, nul = false, control = false, replacement = false
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in name.utf8 {
+            if byte == UInt8(ascii: "/") {
+                slash = true
+            } else if byte == 0 {
+                nul = true
+            } else if byte < 0x20 || byte == 0x7F {
+                control = true
+            } else if byte == 0xBD && previous == (0xEF, 0xBF) {
+                replacement = true
+            }
+            previous = (previous.1, byte)
         }
-        if name.unicodeScalars.contains("\u{FFFD}") {
+        if slash { throw refuse("contains \"/\"") }
+        if nul { throw refuse("contains a NUL byte") }
+        if control { throw refuse("contains a control character such as a newline") }
+        if replacement {
             throw refuse("contains U+FFFD, what bytes that are not UTF-8 become in a Swift string; liblxc would get other bytes than the container's directory has")
         }
         if name.utf8.count > maximumNameLength {

@@ -58,6 +58,22 @@ func writeFile(_ path: String, _ text: String) -> Bool {
     return write(fd, bytes, bytes.count) == bytes.count
 }
 
+/// A whole file read with read(2): /proc files report a size of 0.
+func readText(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = read(fd, &buffer, buffer.count)
+        if count < 0 { return nil }
+        if count == 0 { break }
+        bytes += buffer[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
 /// Removes the `lxc.monitor.<prefix>*` cgroups that the C floor's starts leave behind (the
 /// C program does not move its process back out of them, as the library does).
 func removeMonitorCgroups(prefix: String) {

@@ -23,13 +23,8 @@ func peakRSSKiB() -> Int {
 
 /// The process's resident set size now, in KiB, from /proc/self/statm.
 func currentRSSKiB() -> Int {
-    let fd = open("/proc/self/statm", O_RDONLY)
-    guard fd >= 0 else { return 0 }
-    defer { close(fd) }
-    var buffer = [UInt8](repeating: 0, count: 128)
-    let count = read(fd, &buffer, buffer.count)
-    guard count > 0 else { return 0 }
-    let fields = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: " ")
+    guard let statm = readText("/proc/self/statm") else { return 0 }
+    let fields = statm.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
 }

@@ -42,9 +42,21 @@ public final class Container: Sendable, CustomStringConvertible {
     ///   file cannot be parsed, say).
     public init(name: String, lxcpath: String? = nil) throws {
         try Validate.name(name, operation: "init")
-        if let lxcpath { try Validate.lxcpath(lxcpath, operation: "init") }
-        let handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: "init")
-        let path = handle.pointer.pointee.config_path.map { String(cString: $0) } ?? lxcpath ?? LXC.defaultLXCPath
+        if let lxcpath { try Validate.lxcpathText(lxcpath, operation: "init") }
+        let handle: Handle
+        do {
+            handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: "init")
+        } catch {
+            if let lxcpath { try Validate.lxcpathIsNoOtherFile(lxcpath, operation: "init") }
+            throw error
+        }
+        // A configuration liblxc loaded was found under the lxcpath, which is therefore a
+        // directory: only otherwise is it looked at (one `stat` less per handle of an
+        // existing container). liblxc keeps the lxcpath it is given as it is.
+        if let lxcpath, handle.pointer.pointee.lxc_conf == nil {
+            try Validate.lxcpathIsNoOtherFile(lxcpath, operation: "init")
+        }
+        let path = lxcpath ?? handle.pointer.pointee.config_path.map { String(cString: $0) } ?? LXC.defaultLXCPath
         identity = Locked(Identity(handle: handle, name: name, lxcpath: path))
     }
 

@@ -44,9 +44,21 @@ enum Validate {
 
     /// An lxcpath: absolute, no NUL, no newline, and not something other than a directory.
     static func lxcpath(_ path: String, operation: String) throws {
+        try lxcpathText(path, operation: operation)
+        try lxcpathIsNoOtherFile(path, operation: operation)
+    }
+
+    /// The text of an lxcpath: not empty, absolute, no NUL, no newline.
+    static func lxcpathText(_ path: String, operation: String) throws {
         if path.isEmpty { throw LXCError.invalid(operation, nil, "lxcpath is empty") }
-        if !path.hasPrefix("/") { throw LXCError.invalid(operation, nil, "lxcpath \(quoted(path)) is not an absolute path") }
+        if path.utf8.first != UInt8(ascii: "/") {
+            throw LXCError.invalid(operation, nil, "lxcpath \(quoted(path)) is not an absolute path")
+        }
         try noBreaks(path, what: "lxcpath", operation: operation, container: nil)
+    }
+
+    /// An lxcpath that exists must be a directory (one that does not exist yet is fine).
+    static func lxcpathIsNoOtherFile(_ path: String, operation: String) throws {
         var info = stat()
         if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR {
             throw LXCError(operation: operation, container: nil,

@@ -27,6 +27,9 @@ public final class Container: Sendable, CustomStringConvertible {
         var handle: Handle
         var name: String
         var lxcpath: String
+        /// Handles that finished an attach, kept for the next one (see `withAttachHandle`),
+        /// with the config file they were loaded from.
+        var spareAttachHandles = SpareAttachHandles()
     }
 
     private let identity: Locked<Identity>
@@ -86,14 +89,37 @@ public final class Container: Sendable, CustomStringConvertible {
     var handle: Handle { identity.withLock { $0.handle } }
 
     func replaceHandle(_ handle: Handle, name: String) {
-        identity.withLock {
+        let discarded = identity.withLock {
             $0.handle = handle
             $0.name = name
+            return $0.spareAttachHandles.removeAll()
         }
+        _ = discarded  // released here, outside the lock: releasing calls into liblxc
     }
 
     func replaceLXCPath(_ path: String) {
-        identity.withLock { $0.lxcpath = path }
+        let discarded = identity.withLock {
+            $0.lxcpath = path
+            return $0.spareAttachHandles.removeAll()
+        }
+        _ = discarded
+    }
+
+    /// A spare attach handle loaded from the config file contents `file`, if one is kept.
+    func takeSpareAttachHandle(for file: ConfigFileContents) -> Handle? {
+        let (handle, discarded) = identity.withLock { $0.spareAttachHandles.take(for: file) }
+        _ = discarded
+        return handle
+    }
+
+    /// Keeps `handle`, loaded from `file` for the container `name` in `lxcpath`, for a later
+    /// attach, unless the container has been renamed or moved since.
+    func keepSpareAttachHandle(_ handle: Handle, from file: ConfigFileContents, name: String, lxcpath: String) {
+        let discarded = identity.withLock { identity -> [Handle] in
+            guard identity.name == name, identity.lxcpath == lxcpath else { return [handle] }
+            return identity.spareAttachHandles.keep(handle, from: file)
+        }
+        _ = discarded
     }
 
     /// The container's name.

@@ -223,6 +223,38 @@ struct AttachTests {
         }
     }
 
+    @Test func anEditOfTheConfigFileReachesTheNextRun() throws {
+        // Runs reuse the handle an earlier run loaded, while the config file is unchanged;
+        // liblxc gives an attached program the config's lxc.environment, which shows which
+        // version of the file the handle of each run was loaded from.
+        try Sandbox.withBlocking { sandbox in
+            let container = try runningContainer(sandbox)
+            func mark() throws -> String? {
+                try container.output(of: ["env"]).standardOutputString.split(separator: "\n")
+                    .first { $0.hasPrefix("SWIFT_LXC_MARK=") }.map(String.init)
+            }
+            #expect(try mark() == nil)
+            #expect(try mark() == nil)
+
+            try container.setConfigItem("lxc.environment", to: "SWIFT_LXC_MARK=first")
+            try container.saveConfig()
+            #expect(try mark() == "SWIFT_LXC_MARK=first")
+
+            // The same size, the same file, at once: only the bytes differ.
+            let path = try #require(container.configFileName)
+            let saved = try String(contentsOfFile: path, encoding: .utf8)
+            try saved.replacingOccurrences(of: "MARK=first", with: "MARK=other")
+                .write(toFile: path, atomically: false, encoding: .utf8)
+            #expect(try mark() == "SWIFT_LXC_MARK=other")
+
+            // Another file put in its place.
+            try saved.replacingOccurrences(of: "MARK=first", with: "MARK=third")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(try mark() == "SWIFT_LXC_MARK=third")
+            #expect(try mark() == "SWIFT_LXC_MARK=third")
+        }
+    }
+
     @Test func workingDirectoryIsWhereTheProgramStarts() throws {
         try Sandbox.withBlocking { sandbox in
             let container = try runningContainer(sandbox)

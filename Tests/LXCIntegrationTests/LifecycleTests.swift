@@ -107,15 +107,21 @@ struct LifecycleTests {
             let container = try sandbox.busybox()
             let oldName = container.name
             let newName = sandbox.uniqueName("renamed")
+            // A program run before the rename leaves a handle of the old name behind for the
+            // next run (see `withAttachHandle`); the run after the rename must not use it.
+            try container.start()
+            #expect(try container.output(of: ["hostname"]).standardOutputString == "\(oldName)\n")
+            try container.stop()
             try container.rename(to: newName)
             #expect(container.name == newName)
             #expect(container.isDefined)
             #expect(container.configFileName == "\(sandbox.lxcpath)/\(newName)/config")
             #expect(try !Container(name: oldName, lxcpath: sandbox.lxcpath).isDefined)
             #expect(try Container.names(.defined, in: sandbox.lxcpath) == [newName])
-            // The renamed container still starts.
+            // The renamed container still starts, and runs programs.
             try container.start()
             #expect(container.state == .running)
+            #expect(try container.run(["true"]) == .exited(0))
             try container.stop()
         }
     }

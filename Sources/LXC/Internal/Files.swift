@@ -12,6 +12,11 @@ func readWholeFile(_ path: String) -> String? {
 
 /// Reads from `fd` to its end, starting at `offset` with `pread` when one is given.
 func readToEnd(fd: Int32, from offset: off_t?) -> String? {
+    readBytesToEnd(fd: fd, from: offset).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// The bytes from `fd`'s `offset` (with `pread`), or from where it is, to its end.
+func readBytesToEnd(fd: Int32, from offset: off_t?) -> [UInt8]? {
     var bytes: [UInt8] = []
     var position = offset ?? 0
     let chunk = 16_384
@@ -29,7 +34,7 @@ func readToEnd(fd: Int32, from offset: off_t?) -> String? {
         if count == 0 { break }
         position += off_t(count)
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
 /// Writes `text` to an existing file (a cgroup's `cgroup.procs`, say); false when it fails.

@@ -155,7 +155,9 @@ struct LXCBench {
             let running = try makeBusybox("bench-attach", in: lxcpath.path)
             try await running.start()
             attachContainer = running
-            scenarios.append(Scenario(name: "attach_run", iterations: 50,
+            // One at a time: attach times swing with what the machine does in the background,
+            // and alternating C and Swift per run spreads that over both.
+            scenarios.append(Scenario(name: "attach_run", iterations: 200, oneByOne: true,
                 c: { n in
                     let argv: [UnsafePointer<CChar>?] = [UnsafePointer(strdup("true")), nil]
                     defer { free(UnsafeMutablePointer(mutating: argv[0])) }
@@ -191,6 +193,7 @@ struct LXCBench {
             let result = try scenario.run(rounds: options.rounds)
             print(result.line)
         }
+        cbench_attach_done()
         try await attachContainer?.stop()
 
         if wanted("rss_flat") { try rssFlat(lxcpath: lxcpath.path) }

@@ -30,8 +30,10 @@ int64_t cbench_lifecycle_rejoining(const char *name, const char *lxcpath, const 
 /* create from the busybox template (quiet), set net type empty, destroy. */
 int64_t cbench_create_destroy(const char *name, const char *lxcpath, int iterations);
 
-/* attach_run_wait of argv on a running container (default attach options). */
+/* attach_run_wait of argv on a running container (default attach options), on one handle
+ * made at the first call and kept until cbench_attach_done. */
 int64_t cbench_attach_run(const char *name, const char *lxcpath, const char *const argv[], int iterations);
+void cbench_attach_done(void);
 
 /* Runs one of the functions above in a child process and returns its result: liblxc's start
  * moves the calling process into the container's monitor cgroup, which must not happen to the

@@ -177,7 +177,7 @@ extension Container {
     ///
     /// Such a handle is made with `lxc_container_new`, which reads and parses the config file
     /// (about 0.1 ms, some 7 % of running `/bin/true` inside). When `body` returns, the handle
-    /// is kept for the next attach (``SpareAttachHandles``), and taken again only while the
+    /// is kept for the next attach (`SpareAttachHandles`), and taken again only while the
     /// config file holds the same bytes, and by one attach at a time: an edit of the file
     /// between two attaches is seen as with a new handle. (An edit of a file that the config
     /// includes with `lxc.include` is seen once the config file itself changes.) Nothing is

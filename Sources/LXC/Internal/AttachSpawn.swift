@@ -215,27 +215,12 @@ extension Container {
         handle: Handle,
         cursor: DiagnosticCursor
     ) throws -> AttachedProcess {
-        let pointer = handle.pointer
-        guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
-        var report = try PipePair.make(operation: operation, container: name)
-        var pid: pid_t = -1
-        let result = withCStringArray(command) { argv -> Int32 in
-            var payload = ExecPayload(program: argv[0]!, argv: argv, reportFD: report.write)
-            return withUnsafeMutablePointer(to: &payload) { payloadPointer in
-                withStandardInputKept(options) { options in
-                    options.withCOptions { cOptions in
-                        ForkGate.asFork { attach(pointer, attachedExec, payloadPointer, cOptions, &pid) }
-                    }
-                }
+        try withCStringArray(command) { argv in
+            try startAttached(attachedExec, options: options, operation: operation, handle: handle,
+                              cursor: cursor, program: command[0]) { reportFD in
+                ExecPayload(program: argv[0]!, argv: argv, reportFD: reportFD)
             }
         }
-        report.closeWrite()
-        if result < 0 || pid <= 0 {
-            report.closeRead()
-            throw attachFailure(operation, handle, cursor)
-        }
-        setNonBlocking(report.read)
-        return AttachedProcess(pid: pid, container: name, program: command[0], reportFD: report.read, logSource: cursor)
     }
 
     /// Starts a C function inside the container and returns the process.
@@ -247,28 +232,46 @@ extension Container {
     ) throws -> AttachedProcess {
         try options.validate(operation: operation, container: name)
         return try withAttachHandle(operation) { handle in
-            let pointer = handle.pointer
-            guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
-            return try diagnosed(handle) { cursor in
-                var report = try PipePair.make(operation: operation, container: name)
-                var pid: pid_t = -1
-                var call = FunctionPayload(function: function, payload: payload, reportFD: report.write)
-                let result = withUnsafeMutablePointer(to: &call) { callPointer in
-                    withStandardInputKept(options) { options in
-                        options.withCOptions { cOptions in
-                            ForkGate.asFork { attach(pointer, attachedFunction, callPointer, cOptions, &pid) }
-                        }
-                    }
+            try diagnosed(handle) { cursor in
+                try startAttached(attachedFunction, options: options, operation: operation, handle: handle,
+                                  cursor: cursor, program: nil) { reportFD in
+                    FunctionPayload(function: function, payload: payload, reportFD: reportFD)
                 }
-                report.closeWrite()
-                if result < 0 || pid <= 0 {
-                    report.closeRead()
-                    throw attachFailure(operation, handle, cursor)
-                }
-                setNonBlocking(report.read)
-                return AttachedProcess(pid: pid, container: name, program: nil, reportFD: report.read, logSource: cursor)
             }
         }
+    }
+
+    /// Calls `c->attach` with `start` (which runs in the attached child and reports on a pipe
+    /// whether it got to run the program or function) and the payload `makePayload` builds
+    /// around that pipe's write end; returns the process, or throws with what liblxc said.
+    private func startAttached<Payload>(
+        _ start: @convention(c) (UnsafeMutableRawPointer?) -> Int32,
+        options: AttachOptions,
+        operation: String,
+        handle: Handle,
+        cursor: DiagnosticCursor,
+        program: String?,
+        payload makePayload: (_ reportFD: Int32) -> Payload
+    ) throws -> AttachedProcess {
+        let pointer = handle.pointer
+        guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
+        var report = try PipePair.make(operation: operation, container: name)
+        var pid: pid_t = -1
+        var payload = makePayload(report.write)
+        let result = withUnsafeMutablePointer(to: &payload) { payloadPointer in
+            withStandardInputKept(options) { options in
+                options.withCOptions { cOptions in
+                    ForkGate.asFork { attach(pointer, start, payloadPointer, cOptions, &pid) }
+                }
+            }
+        }
+        report.closeWrite()
+        if result < 0 || pid <= 0 {
+            report.closeRead()
+            throw attachFailure(operation, handle, cursor)
+        }
+        setNonBlocking(report.read)
+        return AttachedProcess(pid: pid, container: name, program: program, reportFD: report.read, logSource: cursor)
     }
 
     /// Explains a failed `c->attach`: not defined, not running, or what liblxc logged.

@@ -162,7 +162,7 @@ extension Container {
     /// A handle for a listed name, or nil when liblxc cannot load it (liblxc's list functions
     /// skip such containers too).
     private static func newListedHandle(_ name: String, in lxcpath: String) -> Handle? {
-        lxc_container_new(name, lxcpath).map(Handle.init(owning:))
+        name.withCString { name in lxcpath.withCString { lxc_container_new(name, $0) } }.map(Handle.init(owning:))
     }
 
     private static func listingError(_ operation: String, _ lxcpath: String, code: Int32) -> LXCError {

@@ -73,7 +73,9 @@ public final class Container: Sendable, CustomStringConvertible {
 
     static func newHandle(name: String, lxcpath: String?, operation: String) throws -> Handle {
         errno = 0
-        let pointer = withOptionalCString(lxcpath) { lxc_container_new(name, $0) }
+        // `withCString`, not the implicit conversion: a short name is stored inside the
+        // String, and the conversion would copy it into a new array for every handle.
+        let pointer = name.withCString { name in withOptionalCString(lxcpath) { lxc_container_new(name, $0) } }
         guard let pointer else {
             let code = errno
             var message = "liblxc could not make a handle for it"

@@ -18,18 +18,21 @@ enum Validate {
         // One pass over the bytes (every handle is made through here): control characters
         // are single bytes in UTF-8, and EF BF BD can only be U+FFFD.
         var slash = false, nul = false, control = false, replacement = false
-        var previous: (UInt8, UInt8) = (0, 0)
-        for byte in name.utf8 {
-            if byte == UInt8(ascii: "/") {
-                slash = true
-            } else if byte == 0 {
-                nul = true
-            } else if byte < 0x20 || byte == 0x7F {
-                control = true
-            } else if byte == 0xBD && previous == (0xEF, 0xBF) {
-                replacement = true
+        var contiguous = name
+        contiguous.withUTF8 { bytes in
+            var previous: (UInt8, UInt8) = (0, 0)
+            for byte in bytes {
+                if byte == UInt8(ascii: "/") {
+                    slash = true
+                } else if byte == 0 {
+                    nul = true
+                } else if byte < 0x20 || byte == 0x7F {
+                    control = true
+                } else if byte == 0xBD && previous == (0xEF, 0xBF) {
+                    replacement = true
+                }
+                previous = (previous.1, byte)
             }
-            previous = (previous.1, byte)
         }
         if slash { throw refuse("contains \"/\"") }
         if nul { throw refuse("contains a NUL byte") }
@@ -105,7 +108,12 @@ enum Validate {
     /// A string that is passed as a C string and must not be cut short by a NUL byte or
     /// split by a line break.
     static func noBreaks(_ text: String, what: String, operation: String, container: String?) throws {
-        for byte in text.utf8 where byte == 0 || byte == UInt8(ascii: "\n") {
+        // Over the contiguous UTF-8 (an lxcpath is checked for every handle made).
+        var contiguous = text
+        let broken = contiguous.withUTF8 { bytes in
+            bytes.contains { $0 == 0 || $0 == UInt8(ascii: "\n") }
+        }
+        if broken {
             throw LXCError.invalid(operation, container, "\(what) \(quoted(text)) contains a line break or NUL byte")
         }
     }

@@ -56,15 +56,6 @@ struct CallerCgroupParsingTests {
 }
 
 extension CallerCgroupParsingTests {
-    @Test func theMountTableIsParsedAgainWhenMountinfoChanges() {
-        let first = CallerCgroups.MountTable.mounts(mountinfo: mountinfo)
-        #expect(first["memory"]?.mountPoint == "/sys/fs/cgroup/memory")
-        #expect(CallerCgroups.MountTable.mounts(mountinfo: mountinfo)["memory"]?.mountPoint == "/sys/fs/cgroup/memory")
-        let moved = mountinfo.replacing("/sys/fs/cgroup/memory", with: "/mnt/memory")
-        #expect(CallerCgroups.MountTable.mounts(mountinfo: moved)["memory"]?.mountPoint == "/mnt/memory")
-        #expect(CallerCgroups.MountTable.mounts(mountinfo: mountinfo)["memory"]?.mountPoint == "/sys/fs/cgroup/memory")
-    }
-
     /// The restore after a start looks for strays only when some thread of the process has a
     /// child: a child forked by another thread, still running, must count.
     @Test func aChildOfAnotherThreadIsSeen() throws {

@@ -90,57 +90,57 @@ enum CallerCgroups {
     }
 
     /// Moves the process back into `home` wherever it is somewhere else now, and returns the
-    /// directories of the cgroups it was moved out of.
+    /// directories of the cgroups it was moved out of when `reportingAway` (a failed start
+    /// removes them), or when it has a child (see below); otherwise an empty list.
     ///
     /// Measured on cgroup v1 with ten hierarchies, this runs after every start, so it avoids
-    /// what cost most there: parsing mountinfo again (cached while its text is unchanged)
-    /// and reading each monitor cgroup's member list when this process has no child that
-    /// could have been born in it.
+    /// what cost most there: reading and parsing mountinfo again (``MountTable`` does so only
+    /// after the kernel reported a change of mounts), working out the `cgroup.procs` files of
+    /// `home` again (kept with the mount table), and reading each monitor cgroup's member list
+    /// when this process has no child that could have been born in it.
     @discardableResult
-    static func restore(_ home: [CgroupMembership]) -> [String] {
+    static func restore(_ home: [CgroupMembership], reportingAway: Bool = true) -> [String] {
         let now = current()
         guard now != home else { return [] }
-        guard let mountinfo = readWholeFile("/proc/self/mountinfo") else { return [] }
-        let mounts = MountTable.mounts(mountinfo: mountinfo)
+        guard let (mounts, homeFiles) = MountTable.procsFiles(of: home) else { return [] }
         let pid = String(getpid())
-        var moves: [(from: String, to: String)] = []
-        for membership in home where !now.contains(membership) {
-            guard let directory = directory(of: membership, in: mounts) else { continue }
-            writeToExistingFile(directory + "/cgroup.procs", pid)
-            let key = membership.controllers
-            if let away = now.first(where: { $0.controllers == key }), let awayDirectory = self.directory(of: away, in: mounts) {
-                moves.append((awayDirectory, directory))
+        var moved: [(away: CgroupMembership, homeDirectory: String)] = []
+        for (membership, procsFile) in zip(home, homeFiles) where !now.contains(membership) {
+            guard let procsFile else { continue }
+            writeToExistingFile(procsFile, pid)
+            if let away = now.first(where: { $0.controllers == membership.controllers }) {
+                moved.append((away, String(procsFile.dropLast("/cgroup.procs".count))))
             }
         }
         // Only a process forked by this one while it was away can be in those cgroups because
         // of it; with no child at all (the common case) there is nothing to look for.
-        if hasChildren() != false {
+        let children = hasChildren() != false
+        guard children || reportingAway else { return [] }
+        let moves = moved.compactMap { move in
+            directory(of: move.away, in: mounts).map { (from: $0, to: move.homeDirectory) }
+        }
+        if children {
             var descent: [pid_t: Bool] = [:]
             for move in moves { moveDescendants(from: move.from, to: move.to, known: &descent) }
         }
         return moves.map(\.from)
     }
 
-    /// Whether any thread of this process has a living child, from
-    /// `/proc/self/task/TID/children`; nil when the kernel does not provide those files.
+    /// Whether any thread of this process has a child (running, or ended and not yet reaped);
+    /// nil when the kernel cannot tell.
+    ///
+    /// One `waitid(P_ALL, …, WNOHANG | WNOWAIT)`, which reaps nothing: it fails with `ECHILD`
+    /// only when there is no child at all. Without `__WNOTHREAD` it looks at the children of
+    /// every thread of the process, and `__WALL` counts children whatever signal they report
+    /// their end with.
     static func hasChildren() -> Bool? {
-        guard let tasks = opendir("/proc/self/task") else { return nil }
-        defer { closedir(tasks) }
-        var sawTask = false
-        while let entry = readdir(tasks) {
-            let tid = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            guard tid.first?.isNumber == true else { continue }
-            guard let children = readWholeFile("/proc/self/task/\(tid)/children") else {
-                // A thread that ended meanwhile has no file; a kernel without them has none.
-                if access("/proc/self/task/\(tid)", F_OK) != 0 { continue }
-                return nil
-            }
-            sawTask = true
-            if children.contains(where: \.isNumber) { return true }
-        }
-        return sawTask ? false : nil
+        var info = siginfo_t()
+        var result: Int32
+        repeat {
+            result = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | __WALL)
+        } while result < 0 && errno == EINTR
+        if result == 0 { return true }
+        return errno == ECHILD ? false : nil
     }
 
     /// Moves the processes this process forked while it was in `source` (a monitor cgroup:
@@ -165,21 +165,86 @@ enum CallerCgroups {
         }
     }
 
-    /// The parsed cgroup mounts of the last mountinfo text seen: parsing it took longer than
-    /// reading it, and it rarely changes.
+    /// The cgroup mounts of this process's mount namespace, read and parsed again only when
+    /// they may have changed.
+    ///
+    /// Reading `/proc/self/mountinfo` cost as much as the cgroup writes of a restore. The file
+    /// can be polled instead: a mount or unmount in the namespace marks a descriptor open on
+    /// it with `POLLPRI` (proc(5)), until the next poll. So one descriptor stays open (close
+    /// on exec), each use polls it without waiting, and the file is read again only after a
+    /// change, after a failed poll, or when the process is in another mount namespace than
+    /// when it was read (compared by the inode of `/proc/self/ns/mnt`).
     enum MountTable {
         typealias Mounts = [String: (mountPoint: String, root: String)]
-        private struct Cached: Sendable {
-            var text: String
-            var mounts: Mounts
+        private struct Watch: @unchecked Sendable {
+            // @unchecked: the tuple dictionary is a plain value; it is only used under the lock.
+            var fd: Int32 = -1
+            var namespace: ino_t = 0
+            var mounts: Mounts = [:]
+            var reads = 0
+            /// The last memberships asked for by `procsFiles(of:)`, with their files.
+            var procsFiles: (memberships: [CgroupMembership], files: [String?])?
         }
-        private static let cache = Locked<Cached?>(nil)
+        private static let watch = Locked<Watch>(Watch())
 
-        static func mounts(mountinfo: String) -> Mounts {
-            if let cached = cache.withLock({ $0 }), cached.text == mountinfo { return cached.mounts }
-            let mounts = CallerCgroups.mountPoints(mountinfo: mountinfo)
-            cache.withLock { $0 = Cached(text: mountinfo, mounts: mounts) }
-            return mounts
+        /// The cgroup mounts now, keyed as ``CallerCgroups/mountPoints(mountinfo:)`` keys them;
+        /// nil when mountinfo cannot be read.
+        static func current() -> Mounts? {
+            watch.withLock { refreshed(&$0) ? $0.mounts : nil }
+        }
+
+        /// The mounts now, and the `cgroup.procs` file of each of `memberships` (nil for one
+        /// whose hierarchy is not mounted here). The files of the last memberships asked for
+        /// are kept until the mounts change: a restore asks for the same home every time.
+        static func procsFiles(of memberships: [CgroupMembership]) -> (mounts: Mounts, files: [String?])? {
+            watch.withLock { watch in
+                guard refreshed(&watch) else { return nil }
+                if let kept = watch.procsFiles, kept.memberships == memberships { return (watch.mounts, kept.files) }
+                let files = memberships.map { membership in
+                    CallerCgroups.directory(of: membership, in: watch.mounts).map { $0 + "/cgroup.procs" }
+                }
+                watch.procsFiles = (memberships, files)
+                return (watch.mounts, files)
+            }
+        }
+
+        /// Brings `watch` up to date with the mounts; false when mountinfo cannot be read.
+        private static func refreshed(_ watch: inout Watch) -> Bool {
+            let namespace = mountNamespace()
+            if watch.fd >= 0, namespace != 0, namespace == watch.namespace, !changed(watch.fd) {
+                return true
+            }
+            if watch.fd >= 0 { close(watch.fd) }
+            watch.procsFiles = nil
+            watch.fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
+            guard watch.fd >= 0, let text = readToEnd(fd: watch.fd, from: nil) else {
+                if watch.fd >= 0 { close(watch.fd) }
+                watch.fd = -1
+                return false
+            }
+            watch.namespace = namespace
+            watch.mounts = CallerCgroups.mountPoints(mountinfo: text)
+            watch.reads += 1
+            return true
+        }
+
+        /// How many times mountinfo has been read so far (for tests).
+        static var reads: Int { watch.withLock { $0.reads } }
+
+        /// Whether the kernel marked `fd` since the last poll, or the poll failed.
+        private static func changed(_ fd: Int32) -> Bool {
+            var entry = pollfd(fd: fd, events: Int16(POLLPRI), revents: 0)
+            var ready: Int32
+            repeat {
+                ready = poll(&entry, 1, 0)
+            } while ready < 0 && errno == EINTR
+            return ready != 0
+        }
+
+        /// The inode of this process's mount namespace, or 0 when it cannot be found.
+        private static func mountNamespace() -> ino_t {
+            var info = stat()
+            return stat("/proc/self/ns/mnt", &info) == 0 ? info.st_ino : 0
         }
     }
 
@@ -254,7 +319,7 @@ enum CallerCgroups {
             }
             defer { starts.withLock { $0.count -= 1 } }
             let started = start()
-            return (started, restore(home))
+            return (started, restore(home, reportingAway: !started))
         }
         if !started { removeAbandonedMonitorCgroups(left) }
         return started

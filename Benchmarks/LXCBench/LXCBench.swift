@@ -127,7 +127,7 @@ struct LXCBench {
         if wanted("lifecycle") {
             let swiftContainer = try makeBusybox("bench-life-s", in: lxcpath.path)
             _ = try makeBusybox("bench-life-c", in: lxcpath.path)
-            scenarios.append(Scenario(name: "lifecycle", iterations: 20, oneByOne: true,
+            scenarios.append(Scenario(name: "lifecycle", iterations: 50, oneByOne: true,
                 c: { cbench_isolated(0, "bench-life-c", lxcpath.path, nil, Int32($0)) },
                 swift: { n in try measure(n) { try startAndStop(swiftContainer) } }))
         }
@@ -139,7 +139,7 @@ struct LXCBench {
             let swiftContainer = try makeBusybox("bench-rejoin-s", in: lxcpath.path)
             _ = try makeBusybox("bench-rejoin-c", in: lxcpath.path)
             let procsFiles = try homeCgroupProcsFiles()
-            scenarios.append(Scenario(name: "lifecycle_rejoining", iterations: 20, oneByOne: true,
+            scenarios.append(Scenario(name: "lifecycle_rejoining", iterations: 50, oneByOne: true,
                 c: { n in
                     let paths = procsFiles.map { strdup($0) }
                     defer { paths.forEach { free($0) } }
@@ -157,7 +157,7 @@ struct LXCBench {
             attachContainer = running
             // One at a time: attach times swing with what the machine does in the background,
             // and alternating C and Swift per run spreads that over both.
-            scenarios.append(Scenario(name: "attach_run", iterations: 200, oneByOne: true,
+            scenarios.append(Scenario(name: "attach_run", iterations: 500, oneByOne: true,
                 c: { n in
                     let argv: [UnsafePointer<CChar>?] = [UnsafePointer(strdup("true")), nil]
                     defer { free(UnsafeMutablePointer(mutating: argv[0])) }

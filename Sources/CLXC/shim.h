@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 #include <lxc/attach_options.h>
 #include <lxc/lxccontainer.h>
@@ -116,6 +118,13 @@ static inline int clxc_pipe_cloexec(int fds[2]) {
     return (int)syscall(SYS_pipe2, fds, O_CLOEXEC);
 }
 
+/* The same, with both ends non-blocking: for the exec report pipe, whose reader must not wait
+ * for other forks that still hold the write end, and whose writer writes five bytes at most
+ * into an empty pipe. One system call instead of three. */
+static inline int clxc_pipe_cloexec_nonblocking(int fds[2]) {
+    return (int)syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK);
+}
+
 /* Marks every descriptor from `first` up close-on-exec, in the attached child just before it
  * execs. liblxc and other code in this process open descriptors without O_CLOEXEC (liblxc's
  * run_command pipes, say); one that another thread had open when attach forked would reach
@@ -133,6 +142,46 @@ static inline void clxc_cloexec_from(int first) {
         int flags = fcntl(fd, F_GETFD);
         if (flags >= 0 && !(flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
     }
+}
+
+/* Undoes what the attached child inherited from the calling thread and should not pass on
+ * through exec: the thread's blocked signals (the threads of Swift's concurrency pool and of
+ * dispatch block nearly all of them: SIGTERM would not end the program) and an ignored
+ * SIGPIPE. Async-signal-safe calls on stack memory only. */
+static inline void clxc_reset_signals_for_exec(void) {
+    sigset_t none;
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    (void)sigaction(SIGPIPE, &action, NULL);
+}
+
+/* Binds, in the calling process, every libc function that the attached child calls through
+ * this image's PLT (clxc_reset_signals_for_exec, clxc_cloexec_from, the exec functions in
+ * AttachSpawn.swift). Executables are linked for lazy binding unless they ask otherwise, and
+ * a PLT slot is bound by its first call: one that this process never calls (execvp, above
+ * all) would be bound by the dynamic linker in every forked child anew, with the page faults
+ * of its code and of the written GOT page: about 60 us of each attach here, measured with
+ * LD_BIND_NOW. Each call below has no effect: an empty file name fails with ENOENT before any
+ * system call, the rest only read state or get EBADF. errno is kept. */
+static inline void clxc_bind_attach_child_calls(void) {
+    int saved = errno;
+    sigset_t set;
+    sigemptyset(&set);
+    (void)sigprocmask(SIG_BLOCK, NULL, &set);
+    struct sigaction action;
+    (void)sigaction(SIGPIPE, NULL, &action);
+    (void)syscall(SYS_getpid);
+    (void)sysconf(_SC_OPEN_MAX);
+    (void)fcntl(-1, F_GETFD);
+    (void)!write(-1, "", 0);
+    (void)close(-1);
+    char *const no_arguments[] = {NULL};
+    (void)execvp("", no_arguments);
+    errno = saved;
 }
 
 /* Backing stores: the filesystem type (statfs f_type) of a path, or -1 with errno set.

@@ -309,7 +309,9 @@ extension AttachOptions {
     func withCOptions<R>(_ body: (UnsafeMutablePointer<lxc_attach_options_t>) throws -> R) rethrows -> R {
         var options = clxc_attach_options_default()
         options.attach_flags = flags.rawValue
-        options.namespaces = Self.cNamespaces(namespaces, callerIsRoot: geteuid() == 0)
+        // The caller's euid matters only for namespaces picked by hand (one system call less
+        // for the default).
+        options.namespaces = namespaces == nil ? -1 : Self.cNamespaces(namespaces, callerIsRoot: geteuid() == 0)
         options.personality = personality?.rawValue ?? Self.detectPersonality
         options.uid = userID ?? uid_t.max
         options.gid = groupID ?? gid_t.max

@@ -107,8 +107,15 @@ public final class Container: Sendable, CustomStringConvertible {
         _ = discarded
     }
 
-    /// A spare attach handle loaded from the config file contents `file`, if one is kept.
-    func takeSpareAttachHandle(for file: ConfigFileContents) -> Handle? {
+    /// The config file at `path` as it is now (see ``ConfigFileSnapshot``), compared with
+    /// the one the spare attach handles were loaded from.
+    func currentConfigFile(at path: String) -> ConfigFileSnapshot? {
+        let kept = identity.withLock { $0.spareAttachHandles.file }
+        return ConfigFileSnapshot.current(at: path, kept: kept)
+    }
+
+    /// A spare attach handle loaded from what the config file `file` holds, if one is kept.
+    func takeSpareAttachHandle(for file: ConfigFileSnapshot) -> Handle? {
         let (handle, discarded) = identity.withLock { $0.spareAttachHandles.take(for: file) }
         _ = discarded
         return handle
@@ -116,7 +123,7 @@ public final class Container: Sendable, CustomStringConvertible {
 
     /// Keeps `handle`, loaded from `file` for the container `name` in `lxcpath`, for a later
     /// attach, unless the container has been renamed or moved since.
-    func keepSpareAttachHandle(_ handle: Handle, from file: ConfigFileContents, name: String, lxcpath: String) {
+    func keepSpareAttachHandle(_ handle: Handle, from file: ConfigFileSnapshot, name: String, lxcpath: String) {
         let discarded = identity.withLock { identity -> [Handle] in
             guard identity.name == name, identity.lxcpath == lxcpath else { return [handle] }
             return identity.spareAttachHandles.keep(handle, from: file)

@@ -35,45 +35,38 @@ struct ExecPayload {
 enum ExecReport {
     static let reachedMarker: UInt8 = 0x52 // "R"
 
-    /// Reads what the exec function wrote; called after the process has ended, so the data
-    /// (if any) is all there, and the read end is non-blocking so that other forks still
-    /// holding the write end (a concurrent attach) cannot make it wait.
+    /// Reads what the exec function wrote. Called after the process has ended, so what it
+    /// wrote (one byte, or five) is all in the pipe and one read takes it; the read end is
+    /// non-blocking, so other forks still holding the write end (a concurrent attach) cannot
+    /// make it wait.
     static func read(_ fd: Int32) -> ExecOutcome {
-        var buffer = (UInt8(0), Int32(0))
-        var bytes: [UInt8] = []
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            while bytes.count < 5 {
-                let got = Glibc.read(fd, raw.baseAddress, 5 - bytes.count)
-                if got < 0 && errno == EINTR { continue }
-                if got <= 0 { break }
-                bytes.append(contentsOf: raw.prefix(got))
-            }
-        }
-        guard bytes.first == reachedMarker else { return .failedBeforeExec }
-        guard bytes.count == 5 else { return .executed }
-        let code = bytes[1..<5].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
+        var report: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        var got: Int
+        repeat {
+            got = withUnsafeMutableBytes(of: &report) { Glibc.read(fd, $0.baseAddress, $0.count) }
+        } while got < 0 && errno == EINTR
+        guard got >= 1, report.0 == reachedMarker else { return .failedBeforeExec }
+        guard got == 5 else { return .executed }
+        let code = withUnsafeBytes(of: report) { $0.loadUnaligned(fromByteOffset: 1, as: Int32.self) }
         return .execFailed(code)
     }
 }
 
-/// Undoes what the attached child inherited from the calling thread and should not pass on:
-/// the thread's blocked signals (the threads of Swift's concurrency pool and of dispatch block
-/// nearly all of them, and a blocked mask survives exec: SIGTERM would not end the program),
-/// and an ignored SIGPIPE. Only async-signal-safe calls, on stack memory.
-@inline(__always)
-func resetSignalsInAttachedChild() {
-    var none = sigset_t()
-    sigemptyset(&none)
-    _ = sigprocmask(SIG_SETMASK, &none, nil)
-    _ = signal(SIGPIPE, SIG_DFL)
+/// Binds the libc functions the attached child calls, in this process, so that no forked
+/// child runs the dynamic linker's lazy binding: see `clxc_bind_attach_child_calls`.
+func bindAttachChildCalls() {
+    clxc_bind_attach_child_calls()
 }
+
+/// ``bindAttachChildCalls()``, once per process, before the first attach forks.
+let attachChildCallsBound: Void = bindAttachChildCalls()
 
 /// The function the attached child runs: report, then exec. See the fork rules above.
 let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     guard let raw else { return 127 }
     let payload = raw.assumingMemoryBound(to: ExecPayload.self)
     let fd = payload.pointee.reportFD
-    resetSignalsInAttachedChild()
+    clxc_reset_signals_for_exec()
     // The program gets standard input, output and error only (the report pipe is already
     // close-on-exec): see clxc_cloexec_from.
     clxc_cloexec_from(3)
@@ -97,7 +90,7 @@ struct FunctionPayload {
 let attachedFunction: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     guard let raw else { return 1 }
     let call = raw.assumingMemoryBound(to: FunctionPayload.self)
-    resetSignalsInAttachedChild()
+    clxc_reset_signals_for_exec()
     var marker: UInt8 = 0x52
     _ = write(call.pointee.reportFD, &marker, 1)
     _ = close(call.pointee.reportFD)
@@ -109,10 +102,12 @@ struct PipePair {
     var read: Int32
     var write: Int32
 
-    static func make(operation: String, container: String) throws -> PipePair {
+    /// - Parameter nonBlocking: both ends `O_NONBLOCK`.
+    static func make(operation: String, container: String, nonBlocking: Bool = false) throws -> PipePair {
         var fds: (Int32, Int32) = (-1, -1)
         let result = withUnsafeMutableBytes(of: &fds) { raw in
-            clxc_pipe_cloexec(raw.baseAddress!.assumingMemoryBound(to: Int32.self))
+            let fds = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
+            return nonBlocking ? clxc_pipe_cloexec_nonblocking(fds) : clxc_pipe_cloexec(fds)
         }
         if result != 0 {
             let code = errno
@@ -180,11 +175,12 @@ extension Container {
     /// is kept for the next attach (`SpareAttachHandles`), and taken again only while the
     /// config file holds the same bytes, and by one attach at a time: an edit of the file
     /// between two attaches is seen as with a new handle. (An edit of a file that the config
-    /// includes with `lxc.include` is seen once the config file itself changes.) Nothing is
-    /// kept after `body` throws.
+    /// includes with `lxc.include` is seen once the config file itself changes.) Whether the
+    /// bytes are the same is found with one `stat` where the file's times can prove it, by
+    /// reading the file otherwise (`ConfigFileSnapshot`). Nothing is kept after `body` throws.
     func withAttachHandle<R>(_ operation: String, _ body: (Handle) throws -> R) throws -> R {
         let (name, lxcpath) = (self.name, self.lxcpath)
-        let file = ConfigFileContents(path: lxcpath + "/" + name + "/config")
+        let file = currentConfigFile(at: lxcpath + "/" + name + "/config")
         let handle = try file.flatMap { takeSpareAttachHandle(for: $0) }
             ?? Container.newHandle(name: name, lxcpath: lxcpath, operation: operation)
         let result = try body(handle)
@@ -255,8 +251,12 @@ extension Container {
     ) throws -> AttachedProcess {
         let pointer = handle.pointer
         guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
-        var report = try PipePair.make(operation: operation, container: name)
+        // Non-blocking from the start: read only after the process ended, when everything
+        // the exec function wrote is there, and never waiting for other forks that still
+        // hold the write end (a concurrent attach).
+        var report = try PipePair.make(operation: operation, container: name, nonBlocking: true)
         var pid: pid_t = -1
+        _ = attachChildCallsBound
         var payload = makePayload(report.write)
         let result = withUnsafeMutablePointer(to: &payload) { payloadPointer in
             withStandardInputKept(options) { options in
@@ -270,7 +270,6 @@ extension Container {
             report.closeRead()
             throw attachFailure(operation, handle, cursor)
         }
-        setNonBlocking(report.read)
         return AttachedProcess(pid: pid, container: name, program: program, reportFD: report.read, logSource: cursor)
     }
 

@@ -107,7 +107,7 @@ public final class Container: Sendable, CustomStringConvertible {
         _ = discarded
     }
 
-    /// The config file at `path` as it is now (see ``ConfigFileSnapshot``), compared with
+    /// The config file at `path` as it is now (see `ConfigFileSnapshot`), compared with
     /// the one the spare attach handles were loaded from.
     func currentConfigFile(at path: String) -> ConfigFileSnapshot? {
         let kept = identity.withLock { $0.spareAttachHandles.file }

@@ -58,7 +58,7 @@ func bindAttachChildCalls() {
     clxc_bind_attach_child_calls()
 }
 
-/// ``bindAttachChildCalls()``, once per process, before the first attach forks.
+/// `bindAttachChildCalls()`, once per process, before the first attach forks.
 let attachChildCallsBound: Void = bindAttachChildCalls()
 
 /// The function the attached child runs: report, then exec. See the fork rules above.

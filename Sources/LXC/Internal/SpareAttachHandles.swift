@@ -5,10 +5,10 @@ import Glibc
 ///
 /// Two looks at the file agree when they found the same bytes. Reading the bytes again is
 /// skipped when `stat` finds the file as it was (device, inode, size, and modification and
-/// change times to the nanosecond) and the file's last change lay at least ``settleTime``
+/// change times to the nanosecond) and the file's last change lay at least `settleTime`
 /// before that earlier look. File systems stamp times with a coarse clock (the kernel's tick),
 /// so an edit made soon after the last one can keep all of these; an edit made later than a
-/// look that came ``settleTime`` after the last change gets a later change time. This is the
+/// look that came `settleTime` after the last change gets a later change time. This is the
 /// rule git uses for its "racily clean" index entries. A change time that cannot be trusted
 /// (in the future, say) only means the bytes are read each time. One `stat` costs less than
 /// the open, read and close of a few KiB, and far less than parsing them

@@ -38,12 +38,20 @@ func startStopCycles(lxcpath: String) throws {
     func meanMilliseconds(_ slice: ArraySlice<Int64>) -> Double {
         Double(slice.reduce(0, +)) / Double(slice.count) / 1_000_000
     }
-    let first = meanMilliseconds(times.prefix(100))
-    let last = meanMilliseconds(times.suffix(100))
+    func medianMilliseconds(_ slice: ArraySlice<Int64>) -> Double {
+        median(slice.map { Double($0) / 1_000_000 })
+    }
+    // The ratio compares the median cycles: a cost that grows with each start (what liblxc's
+    // probing past left-over monitor cgroups does) moves every cycle, while the few cycles
+    // of ten times the usual length that the machine's other work makes move a mean of 100
+    // by several percent either way (they are in the means, printed too).
+    let first = medianMilliseconds(times.prefix(100))
+    let last = medianMilliseconds(times.suffix(100))
     usleep(500_000)
     let left = countMonitorCgroups(name)
-    print("scenario=start_stop_cycles n=\(cycles) first100_ms=\(fixed(first)) last100_ms=\(fixed(last)) "
-        + "last_over_first=\(fixed(last / first)) monitor_cgroups_left=\(left)")
+    print("scenario=start_stop_cycles n=\(cycles) first100_p50_ms=\(fixed(first)) last100_p50_ms=\(fixed(last)) "
+        + "last_over_first=\(fixed(last / first)) first100_mean_ms=\(fixed(meanMilliseconds(times.prefix(100)))) "
+        + "last100_mean_ms=\(fixed(meanMilliseconds(times.suffix(100)))) monitor_cgroups_left=\(left)")
 }
 
 /// The number of `lxc.monitor.<name>*` directories in every cgroup hierarchy.

@@ -98,22 +98,8 @@ enum CallerCgroups {
     /// after the kernel reported a change of mounts), working out the `cgroup.procs` files of
     /// `home` again (kept with the mount table), and reading each monitor cgroup's member list
     /// when this process has no child that could have been born in it.
-    ///
-    /// After a start that succeeded, in a process without children (the common case), the
-    /// process is written back into every home cgroup, where it is one already or not, as a C
-    /// program would: nothing is returned then, so where liblxc put it need not be read.
-    /// Reading `/proc/self/cgroup` right after a start cost more than the other reading
-    /// here (90 µs measured: the kernel builds it under the cgroup lock, which the new
-    /// container's setup is holding), and writing a process into the cgroup it is in changes
-    /// nothing.
     @discardableResult
     static func restore(_ home: [CgroupMembership], reportingAway: Bool = true) -> [String] {
-        if !reportingAway, hasChildren() == false {
-            guard let (_, homeFiles) = MountTable.procsFiles(of: home) else { return [] }
-            let pid = String(getpid())
-            for case let procsFile? in homeFiles { writeToExistingFile(procsFile, pid) }
-            return []
-        }
         let now = current()
         guard now != home else { return [] }
         guard let (mounts, homeFiles) = MountTable.procsFiles(of: home) else { return [] }

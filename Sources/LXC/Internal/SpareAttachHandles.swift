@@ -112,7 +112,7 @@ struct SpareAttachHandles {
     /// that the next `stat` is compared with a recent one.
     mutating func keep(_ handle: Handle, from file: ConfigFileSnapshot) -> [Handle] {
         var discarded: [Handle] = []
-        if let kept = self.file, kept.holdsTheSameBytes(as: file) {} else { discarded = removeAll() }
+        if self.file?.holdsTheSameBytes(as: file) != true { discarded = removeAll() }
         self.file = file
         if handles.count < Self.limit {
             handles.append(handle)

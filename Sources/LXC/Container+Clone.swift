@@ -60,12 +60,15 @@ extension Container {
             throw LXCError.invalid(operation, name, "a clone needs another name, or another lxcpath")
         }
         let handle = handle
-        try requireDefined(operation)
-        if !options.contains(.allowRunning) {
-            try requireStopped(operation, "the container is running; stop it before cloning it (or pass .allowRunning)")
+        return try withDirectoryLock(also: [(newName, target)], operation: operation) {
+            try requireDefined(operation)
+            if !options.contains(.allowRunning) {
+                try requireStopped(operation, "the container is running; stop it before cloning it (or pass .allowRunning)")
+            }
+            try requireComplete(operation)
+            return try cloneStoppedContainer(handle, as: newName, in: target, options: options, backingStore: backingStore,
+                                             size: size ?? 0, hookArguments: hookArguments, operation: operation)
         }
-        return try cloneStoppedContainer(handle, as: newName, in: target, options: options, backingStore: backingStore,
-                                         size: size ?? 0, hookArguments: hookArguments, operation: operation)
     }
 
     /// The clone call after the public checks: refuses an existing target and a backing
@@ -78,11 +81,14 @@ extension Container {
         backingStore: BackingStore?,
         size: UInt64,
         hookArguments: [String],
-        operation: String
+        operation: String,
+        intent: Intent? = nil,
+        recordsIntent: Bool = true
     ) throws -> Container {
         let pointer = handle.pointer
         guard pointer.pointee.clone != nil else { throw missingFunction(operation, "c->clone") }
         try requireNoContainer(newName, in: target, operation: operation)
+        let intent = intent ?? Intent(.copy, source: "\(lxcpath)/\(name)")
 
         let source = currentBackingStore()
         var store = backingStore
@@ -99,15 +105,37 @@ extension Container {
                            code: EOPNOTSUPP, kind: .unsupported)
         }
 
+        // The copy is marked as being made until it is whole (see Intent): a clone killed
+        // half-way leaves a visibly incomplete container that repairIncomplete removes,
+        // never one without a root filesystem that would start on the host's.
+        let directory = target + "/" + newName
+        if recordsIntent { try intent.record(name: newName, in: target, operation: operation, container: name) }
+        do {
+            try PartialMarker.place(in: directory, operation: operation, container: name)
+        } catch {
+            Intent.clear(name: newName, in: target)
+            throw error
+        }
         try diagnosed(handle) { cursor in
             // Made in a child process (see Isolated); the returned Container opens the saved
             // configuration afresh.
             let outcome = Isolated.clone(pointer, newName: newName, lxcpath: target, flags: options.rawValue,
                                          backingStore: store?.liblxcName, size: size, hookArguments: hookArguments)
-            if outcome.succeeded { return }
+            if outcome.succeeded {
+                PartialMarker.remove(from: directory)
+                Intent.clear(name: newName, in: target)
+                return
+            }
             var explanation = "liblxc could not clone the container as \(quoted(newName)) in \(target)"
             if let store { explanation += " with the \(store.displayName) backing store" }
-            throw failure(operation, handle, cursor, explanation, outcome: outcome)
+            var error = failure(operation, handle, cursor, explanation, outcome: outcome)
+            do {
+                try Container.discardDirectory(name: newName, in: target, operation: operation)
+                Intent.clear(name: newName, in: target)
+            } catch let cleanup {
+                error.message += "; the half-made copy could not be removed (repairIncomplete removes it): \(cleanup)"
+            }
+            throw error
         }
         return try Container(name: newName, lxcpath: target)
     }
@@ -121,9 +149,22 @@ extension Container {
                            message: "a container named \(quoted(name)) exists already in \(lxcpath); it was left untouched",
                            code: EEXIST, kind: .alreadyExists)
         }
-        if fileExists("\(lxcpath)/\(name)/rootfs") {
+        let directory = "\(lxcpath)/\(name)"
+        var info = stat()
+        guard lstat(directory, &info) == 0 else { return }
+        if info.st_mode & S_IFMT != S_IFDIR {
             throw LXCError(operation: operation, container: self.name,
-                           message: "\(lxcpath)/\(name)/rootfs exists already (a container directory without a configuration); it was left untouched",
+                           message: "\(quoted(directory)) exists and is not a directory; it was left untouched",
+                           code: EEXIST, kind: .alreadyExists)
+        }
+        if PartialMarker.isPlaced(in: directory) || Intent.isRecorded(name: name, in: lxcpath) {
+            throw LXCError(operation: operation, container: self.name,
+                           message: "\(quoted(name)) in \(lxcpath) is an incomplete container left by an interrupted operation; Container.repairIncomplete(in:) removes it",
+                           code: EEXIST, kind: .alreadyExists)
+        }
+        if !directoryEntries(directory).isEmpty {
+            throw LXCError(operation: operation, container: self.name,
+                           message: "\(quoted(directory)) exists already and holds files (a container directory without a configuration); it was left untouched",
                            code: EEXIST, kind: .alreadyExists)
         }
     }

@@ -42,8 +42,9 @@ extension Container {
         let operation = "create"
         try Validate.template(template, operation: operation, container: name)
         for argument in arguments {
-            try Validate.noNUL(argument, what: "template argument", operation: operation, container: name)
+            try Validate.templateArgument(argument, operation: operation, container: name)
         }
+        try makeLXCPathIfMissing(operation: operation)
         try Validate.writableLXCPath(lxcpath, operation: operation, container: name)
         try specs?.validate(operation: operation, container: name)
         if let reason = backingStore.unavailableReason(in: lxcpath) {
@@ -56,11 +57,21 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard pointer.pointee.create != nil else { throw missingFunction(operation, "c->create") }
-        try withNameLock {
-            if pointer.pointee.is_defined?(pointer) ?? false {
-                throw LXCError(operation: operation, container: name,
-                               message: "the container already exists in \(lxcpath)", code: EEXIST, kind: .alreadyExists)
+        try withDirectoryLock(operation: operation) {
+            let (path, name) = (lxcpath, self.name)
+            let savedConfig = try inspectDirectoryBeforeCreate(operation: operation)
+            if let savedConfig {
+                guard let file = try LibraryFiles.path(of: .savedConfig, name: name, in: path, operation: operation, container: name) else {
+                    throw notDefinedError(operation)
+                }
+                let code = replaceFileAtomically(file, with: savedConfig, mode: 0o600)
+                if code != 0 {
+                    throw LXCError(operation: operation, container: name,
+                                   message: "could not keep a copy of the saved configuration before creating, so nothing was changed: \(errnoDescription(code))",
+                                   code: code, kind: .failed)
+                }
             }
+            try Intent(.create, savedConfig: savedConfig != nil).record(name: name, in: path, operation: operation, container: name)
             try loadDefaultConfigIfNeeded(handle, operation: operation)
             defer { handle.configurationReplaced() }
 
@@ -78,6 +89,8 @@ extension Container {
                     }
                 }
                 if outcome.succeeded {
+                    removeFileDurably(LibraryFiles.existingPath(of: .savedConfig, name: name, in: path))
+                    Intent.clear(name: name, in: path)
                     pointer.pointee.clear_config?(pointer)
                     if !(pointer.pointee.load_config?(pointer, nil) ?? false) {
                         throw LXCError(operation: operation, container: name,
@@ -86,25 +99,102 @@ extension Container {
                     }
                     return
                 }
-                let log = cursor.errorLines(for: name)
-                if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
-                    throw LXCError(operation: operation, container: name,
-                                   message: "there is no template \(quoted(template)) in liblxc's template directory",
-                                   code: ENOENT, kind: .notFound, log: log)
+                // Remove what this create made, and put back a configuration saved before it.
+                var error = createFailure(handle, cursor, template: template, options: options, outcome: outcome)
+                do {
+                    try Container.discardDirectory(name: name, in: path, operation: operation)
+                    if savedConfig != nil { try Container.putBackSavedConfig(name: name, in: path, operation: operation) }
+                    Intent.clear(name: name, in: path)
+                } catch let cleanup {
+                    error.message += "; what the create left could not be removed (repairIncomplete removes it): \(cleanup)"
                 }
-                if case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
-                   !problems.isEmpty {
-                    throw failure(operation, handle, cursor, kind: .permissionDenied,
-                                  "an unprivileged container cannot be created here: " + problems.joined(separator: "; "),
-                                  outcome: outcome)
+                if savedConfig != nil {
+                    pointer.pointee.clear_config?(pointer)
+                    _ = pointer.pointee.load_config?(pointer, nil)
                 }
-                var explanation = "the template \(quoted(template)) failed"
-                if log.isEmpty {
-                    explanation += options.contains(.quiet)
-                        ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
-                        : "; liblxc logged no reason (the template's own messages went to standard error)"
-                }
-                throw failure(operation, handle, cursor, explanation, outcome: outcome)
+                throw error
+            }
+        }
+    }
+
+    /// The error for a create that liblxc reported failed.
+    private func createFailure(_ handle: Handle, _ cursor: DiagnosticCursor, template: String, options: CreateOptions,
+                               outcome: Isolated.Outcome) -> LXCError {
+        let operation = "create"
+        let log = cursor.errorLines(for: name)
+        if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
+            return LXCError(operation: operation, container: name,
+                            message: "there is no template \(quoted(template)) in liblxc's template directory",
+                            code: ENOENT, kind: .notFound, log: log)
+        }
+        if case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
+           !problems.isEmpty {
+            return failure(operation, handle, cursor, kind: .permissionDenied,
+                           "an unprivileged container cannot be created here: " + problems.joined(separator: "; "),
+                           outcome: outcome)
+        }
+        var explanation = "the template \(quoted(template)) failed"
+        if log.isEmpty {
+            explanation += options.contains(.quiet)
+                ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
+                : "; liblxc logged no reason (the template's own messages went to standard error)"
+        }
+        return failure(operation, handle, cursor, explanation, outcome: outcome)
+    }
+
+    /// What `<lxcpath>/<name>` holds before a create: nothing, or only a configuration file
+    /// saved for this container (liblxc's workflow of setting items and saving them before
+    /// `create`), whose bytes are returned to be put back if the create fails. Anything
+    /// else is refused, so that a failed create (liblxc removes the whole directory) cannot
+    /// take it along: a symbolic link (never followed), a file, an existing container, an
+    /// interrupted operation's leftovers, or other files.
+    private func inspectDirectoryBeforeCreate(operation: String) throws -> [UInt8]? {
+        let directory = lxcpath + "/" + name
+        var info = stat()
+        guard lstat(directory, &info) == 0 else { return nil }
+        func refuse(_ why: String, _ code: Int32, _ kind: LXCError.Kind) -> LXCError {
+            LXCError(operation: operation, container: name, message: why, code: code, kind: kind)
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFLNK:
+            throw refuse("\(quoted(directory)) is a symbolic link; a container is created only in a directory of its own, and nothing was changed", ELOOP, .invalidArgument)
+        case S_IFDIR:
+            break
+        default:
+            throw refuse("\(quoted(directory)) exists and is not a directory; nothing was changed", EEXIST, .alreadyExists)
+        }
+        if isIncomplete {
+            throw refuse("an earlier operation on the container was interrupted; Container.repairIncomplete(in:) (lxcctl repair) finishes or undoes it", EBUSY, .wrongState)
+        }
+        let entries = directoryEntries(directory)
+        if entries.isEmpty { return nil }
+        var config = stat()
+        if entries == ["config"] && lstat(directory + "/config", &config) == 0 && config.st_mode & S_IFMT == S_IFREG {
+            guard let bytes = readWholeFileBytes(directory + "/config") else {
+                throw refuse("the configuration saved in \(quoted(directory)) cannot be read: \(errnoDescription(errno))", errno, .failed)
+            }
+            return bytes
+        }
+        if entries.contains("config") && entries.contains("rootfs") {
+            throw refuse("the container already exists in \(lxcpath)", EEXIST, .alreadyExists)
+        }
+        let shown = entries.sorted(by: strcmpOrder).prefix(5).map { quoted($0) }.joined(separator: ", ")
+        throw refuse("\(quoted(directory)) holds files that are not a configuration saved for this container (\(shown)); a failed create would remove them, so nothing was changed", EEXIST, .alreadyExists)
+    }
+
+    /// Makes the lxcpath (and its parents) with mode 0755 when it does not exist, as
+    /// `lxc-create` does.
+    private func makeLXCPathIfMissing(operation: String) throws {
+        let path = lxcpath
+        if fileExists(path) { return }
+        var made = ""
+        for part in path.split(separator: "/") {
+            made += "/" + part
+            if mkdir(made, 0o755) != 0 && errno != EEXIST {
+                let code = errno
+                throw LXCError(operation: operation, container: name,
+                               message: "the lxcpath \(quoted(path)) does not exist and cannot be made: \(errnoDescription(code))",
+                               code: code, kind: code == EACCES || code == EPERM ? .permissionDenied : .failed)
             }
         }
     }
@@ -159,6 +249,7 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard let start = pointer.pointee.start else { throw missingFunction(operation, "c->start") }
+        try requireStartable(handle, operation: operation)
         if !pointer.pointee.daemonize {
             // liblxc would make this process the container's monitor and start the init with
             // a raw clone, unsafe in a multi-threaded process: a child of its own does it.
@@ -199,6 +290,24 @@ extension Container {
                 return
             }
             throw startFailure(handle, cursor)
+        }
+    }
+
+    /// Refuses to start a container that an interrupted operation left incomplete, or one
+    /// with no root filesystem configured: liblxc would start that one on the host's own `/`
+    /// (a clone killed before it wrote `lxc.rootfs.path` leaves such a configuration).
+    private func requireStartable(_ handle: Handle, operation: String) throws {
+        guard handle.pointer.pointee.lxc_conf != nil else { return }  // not defined: liblxc says so
+        if isIncomplete {
+            throw wrongStateError(operation, "the container is incomplete: an earlier operation on it (create, clone, rename, restore or destroy) was interrupted; repairIncomplete() finishes or undoes it")
+        }
+        let rootfs = readSizedCString { buffer, length in
+            handle.pointer.pointee.get_config_item?(handle.pointer, "lxc.rootfs.path", buffer, length) ?? -1
+        }
+        if rootfs?.isEmpty ?? true {
+            throw LXCError(operation: operation, container: name,
+                           message: "the container has no root filesystem configured (lxc.rootfs.path is empty); liblxc would start it on the host's own root, so it is not started",
+                           code: EINVAL, kind: .invalidArgument)
         }
     }
 
@@ -448,9 +557,13 @@ extension Container {
         let operation = "destroy"
         let handle = handle
         let pointer = handle.pointer
-        try withNameLock {
+        try withDirectoryLock(operation: operation) {
+            let (path, name) = (lxcpath, self.name)
+            let directory = path + "/" + name
+            try requireNoSymbolicLink(directory, operation: operation)
             try requireDefined(operation)
             try requireStopped(operation, "the container is running; stop it before destroying it")
+            try requireComplete(operation)
             try requireNotPinned(operation, verb: "destroy it")
             // liblxc's destroy_with_snapshots fails on a container that never had a snapshot
             // directory ("opendir on snapshot path"): use plain destroy when there are none.
@@ -463,62 +576,107 @@ extension Container {
             guard function != nil else {
                 throw missingFunction(operation, withSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
             }
+            // Marked first: a destroy killed half-way leaves a container that is visibly
+            // incomplete (and that liblxc will not start), which repairIncomplete finishes.
+            let fingerprint = Self.fingerprint(of: directory)
+            try Intent(.destroy, withSnapshots: withSnapshots).record(name: name, in: path, operation: operation, container: name)
+            try PartialMarker.place(in: directory, operation: operation, container: name)
             try diagnosed(handle) { cursor in
                 let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: withSnapshots) }
                 if outcome.succeeded {
+                    Intent.clear(name: name, in: path)
                     // The child's copy of the handle forgot the configuration; so does this one.
                     pointer.pointee.clear_config?(pointer)
                     handle.configurationReplaced()
                     return
                 }
-                throw failure(operation, handle, cursor, "liblxc could not destroy the container", outcome: outcome)
+                var error = failure(operation, handle, cursor, "liblxc could not destroy the container", outcome: outcome)
+                if fingerprint != nil && Self.fingerprint(of: directory) == fingerprint {
+                    PartialMarker.remove(from: directory)
+                    Intent.clear(name: name, in: path)
+                    error.message += "; the container was not changed"
+                } else {
+                    error.message += "; it is partly removed and incomplete: repairIncomplete() removes the rest"
+                }
+                throw error
             }
         }
     }
 
     /// Renames the container; this `Container` then refers to it under the new name.
     ///
-    /// liblxc copies the container to the new name and destroys the old one. The
-    /// corresponding liblxc call is `c->rename`.
+    /// liblxc renames by copying the container to the new name and destroying the old one;
+    /// the library makes those two steps itself (the same `c->clone` and `c->destroy`
+    /// calls), recording between them which one it is in, so that a rename killed half-way
+    /// is either undone (while copying) or finished (while removing the old name) by
+    /// ``repairIncomplete(in:)``. The corresponding liblxc call is `c->rename`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a bad name;
-    ///   ``LXCError/Kind/wrongState`` when the container is running;
-    ///   ``LXCError/Kind/alreadyExists`` when a container has the new name already;
-    ///   ``LXCError/Kind/notFound`` when this one is not defined.
+    ///   ``LXCError/Kind/wrongState`` when the container is running or has snapshots (liblxc
+    ///   does not rename those); ``LXCError/Kind/alreadyExists`` when a container has the
+    ///   new name already; ``LXCError/Kind/notFound`` when this one is not defined.
     public func rename(to newName: String) throws {
         let operation = "rename"
         try Validate.name(newName, operation: operation)
         let handle = handle
         let pointer = handle.pointer
-        guard pointer.pointee.rename != nil else { throw missingFunction(operation, "c->rename") }
+        guard pointer.pointee.clone != nil, pointer.pointee.destroy != nil else { throw missingFunction(operation, "c->rename") }
         let oldName = name
         if newName == oldName {
             throw LXCError.invalid(operation, oldName, "the new name is the container's name already")
         }
         let path = lxcpath
-        // Both names are locked, in one order, so that two renames cannot deadlock.
-        let (first, second) = strcmpOrder(oldName, newName) ? (oldName, newName) : (newName, oldName)
-        try NameLocks.withLock(lxcpath: path, name: first) {
-            try NameLocks.withLock(lxcpath: path, name: second) {
-                try requireDefined(operation)
-                try requireStopped(operation, "the container is running; stop it before renaming it")
-                let target = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
-                if target.pointer.pointee.is_defined?(target.pointer) ?? false {
-                    throw LXCError(operation: operation, container: oldName,
-                                   message: "a container named \(quoted(newName)) exists already in \(path)",
-                                   code: EEXIST, kind: .alreadyExists)
-                }
-                try diagnosed(handle) { cursor in
-                    let outcome = Isolated.rename(pointer, to: newName)
-                    if !outcome.succeeded {
-                        throw failure(operation, handle, cursor, "liblxc could not rename the container to \(quoted(newName))",
-                                      outcome: outcome)
-                    }
-                }
-                // liblxc leaves the handle on the old, now undefined, name: follow the container.
-                let renamed = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
-                replaceHandle(renamed, name: newName)
+        try withDirectoryLock(also: [(newName, path)], operation: operation) {
+            try requireNoSymbolicLink(path + "/" + oldName, operation: operation)
+            try requireDefined(operation)
+            try requireStopped(operation, "the container is running; stop it before renaming it")
+            try requireComplete(operation)
+            if case let names = try snapshots().map(\.name), !names.isEmpty {
+                throw wrongStateError(operation, "the container has snapshots (\(names.joined(separator: ", "))); liblxc does not rename a container with snapshots")
             }
+            try requireNotPinned(operation, verb: "rename it")
+            try Intent(.rename, phase: "copying", partner: newName).record(name: oldName, in: path, operation: operation, container: oldName)
+            do {
+                _ = try cloneStoppedContainer(handle, as: newName, in: path, options: [.keepMACAddress],
+                                              backingStore: currentBackingStore(), size: 0, hookArguments: [],
+                                              operation: operation, intent: Intent(.rename, partner: oldName))
+            } catch {
+                Intent.clear(name: oldName, in: path)
+                throw error
+            }
+            // The copy is whole: from here on an interruption is finished, not undone.
+            try Intent(.rename, phase: "removing", partner: newName).record(name: oldName, in: path, operation: operation, container: oldName)
+            let directory = path + "/" + oldName
+            try PartialMarker.place(in: directory, operation: operation, container: oldName)
+            try diagnosed(handle) { cursor in
+                let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: false) }
+                if !outcome.succeeded {
+                    throw failure(operation, handle, cursor,
+                                  "the container was copied to \(quoted(newName)), but liblxc could not remove the old name; repairIncomplete() removes it",
+                                  outcome: outcome)
+                }
+            }
+            Intent.clear(name: oldName, in: path)
+            let renamed = try Container.newHandle(name: newName, lxcpath: path, operation: operation)
+            replaceHandle(renamed, name: newName)
+        }
+    }
+
+    /// Refuses an operation on a container that an interrupted operation left incomplete.
+    func requireComplete(_ operation: String) throws {
+        if isIncomplete {
+            throw wrongStateError(operation, "the container is incomplete: an earlier operation on it was interrupted; repairIncomplete() finishes or undoes it")
+        }
+    }
+
+    /// Refuses a container directory that is a symbolic link: the library never follows one
+    /// out of the lxcpath.
+    func requireNoSymbolicLink(_ directory: String, operation: String) throws {
+        var info = stat()
+        if lstat(directory, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
+            throw LXCError(operation: operation, container: name,
+                           message: "\(quoted(directory)) is a symbolic link; the library does not follow it out of the lxcpath, and nothing was changed",
+                           code: ELOOP, kind: .invalidArgument)
         }
     }
 

@@ -8,9 +8,11 @@ extension Container {
     ///
     /// liblxc clones the container into its snapshot directory (`<lxcpath>/<name>/snaps`):
     /// a copy for a directory-backed container, a copy-on-write snapshot for overlay, btrfs,
-    /// zfs and lvm, and writes the time into the snapshot. The comment is written to a
-    /// private temporary file (made with `mkstemp` under `/tmp`, removed afterwards) whose
-    /// path liblxc copies into the snapshot. The corresponding liblxc call is `c->snapshot`.
+    /// zfs and lvm, and writes the time into the snapshot. The comment reaches liblxc as a
+    /// memory file (`memfd_create`), which leaves nothing behind. The snapshot is taken under
+    /// the container's lock, and a snapshot killed half-way is listed as incomplete
+    /// (``Snapshot/isComplete``) until ``repairIncomplete(in:)`` removes it. The
+    /// corresponding liblxc call is `c->snapshot`.
     ///
     /// ```swift
     /// let name = try container.snapshot(comment: "before the upgrade")
@@ -22,22 +24,30 @@ extension Container {
     ///   ``LXCError/Kind/wrongState`` when it is running; ``LXCError/Kind/failed`` with
     ///   liblxc's log lines when the snapshot could not be made (no snapshot is left behind).
     public func snapshot(comment: String? = nil) throws -> String {
+        try withDirectoryLock(operation: "snapshot") { try takeSnapshot(comment: comment) }
+    }
+
+    /// ``snapshot(comment:)`` under the container's lock.
+    func takeSnapshot(comment: String?) throws -> String {
         let operation = "snapshot"
         let handle = handle
         let pointer = handle.pointer
         guard pointer.pointee.snapshot != nil else { throw missingFunction(operation, "c->snapshot") }
         try requireDefined(operation)
         try requireStopped(operation, "the container is running; liblxc snapshots only stopped containers, so stop it first")
-        let before = Set(try snapshots().map(\.name))
+        try requireComplete(operation)
+        let (path, name) = (lxcpath, self.name)
+        let snaps = path + "/" + name + "/snaps"
+        let before = directoryEntries(snaps).filter { !$0.hasPrefix(".") }.sorted(by: strcmpOrder)
 
-        var commentFile: String?
-        if let comment {
-            commentFile = try writePrivateTemporaryFile(comment, operation: operation)
-        }
-        defer { if let commentFile { unlink(commentFile) } }
+        // The comment goes through a memory file that liblxc reads by its /proc path: no
+        // temporary file is left behind, even when this process is killed.
+        let commentFile = try comment.map { try CommentFile(text: $0, operation: operation, container: name) }
+        defer { commentFile?.close() }
 
+        try Intent(.snapshot, snapshots: before).record(name: name, in: path, operation: operation, container: name)
         let number = try diagnosed(handle) { cursor -> Int32 in
-            let outcome = Isolated.snapshot(pointer, commentFile: commentFile)
+            let outcome = Isolated.snapshot(pointer, commentFile: commentFile?.path)
             if outcome.problem == nil && outcome.value >= 0 { return outcome.value }
             var error = failure(operation, handle, cursor, "liblxc could not snapshot the container", outcome: outcome)
             if error.log.contains(where: { $0.contains("cannot be backed up") }) {
@@ -46,50 +56,14 @@ extension Container {
             }
             // liblxc may fail after the snapshot itself was made (writing its time or
             // comment): remove such a half-made snapshot.
-            if let made = try? snapshots().map(\.name).filter({ !before.contains($0) }) {
-                for name in made { _ = Isolated.destroySnapshot(pointer, name) }
+            for made in directoryEntries(snaps) where !made.hasPrefix(".") && !before.contains(made) {
+                try? Container.discardDirectory(name: made, in: snaps, operation: operation)
             }
+            Intent.clear(name: name, in: path)
             throw error
         }
+        Intent.clear(name: name, in: path)
         return "snap\(number)"
-    }
-
-    /// Writes `text` to a new file only this user can read, under `/tmp`, and returns its path.
-    private func writePrivateTemporaryFile(_ text: String, operation: String) throws -> String {
-        var template = Array("/tmp/swift-lxc-comment.XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.map { mkstemp($0) } ?? -1
-        }
-        guard fd >= 0 else {
-            let code = errno
-            throw LXCError(operation: operation, container: name,
-                           message: "could not make a temporary file for the comment: \(errnoDescription(code))",
-                           code: code, kind: .failed)
-        }
-        let path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { close(fd) }
-        var text = text
-        let written = text.withUTF8 { bytes -> Bool in
-            guard let base = bytes.baseAddress else { return true }
-            var offset = 0
-            while offset < bytes.count {
-                let count = write(fd, base + offset, bytes.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += count
-            }
-            return true
-        }
-        if !written {
-            let code = errno
-            unlink(path)
-            throw LXCError(operation: operation, container: name,
-                           message: "could not write the comment to \(path): \(errnoDescription(code))",
-                           code: code, kind: .failed)
-        }
-        return path
     }
 
     // MARK: list
@@ -124,18 +98,26 @@ extension Container {
                 throw failure(operation, handle, cursor, "liblxc could not list the snapshots")
             }
             guard let array else { return [] }
+            // Snapshots begun or being destroyed by an operation that was interrupted.
+            let (path, ownName) = (lxcpath, self.name)
+            let intent = Intent.recorded(name: ownName, in: path)
             var result: [Snapshot] = []
             result.reserveCapacity(Int(count))
             for index in 0..<Int(count) {
                 let entry = array[index]
                 guard let name = entry.name.map({ String(cString: $0) }) else { continue }
                 let commentPath = entry.comment_pathname.map { String(cString: $0) }
-                result.append(Snapshot(
+                var snapshot = Snapshot(
                     name: name,
                     timestamp: entry.timestamp.map { String(cString: $0) } ?? "",
                     commentPath: commentPath,
                     comment: commentPath.flatMap(readWholeFile),
-                    lxcpath: entry.lxcpath.map { String(cString: $0) } ?? ""))
+                    lxcpath: entry.lxcpath.map { String(cString: $0) } ?? "")
+                let directory = snapshot.lxcpath + "/" + name
+                snapshot.isComplete = !PartialMarker.isPlaced(in: directory) && fileExists(directory + "/ts")
+                    && !(intent?.operation == .snapshot && !(intent?.snapshots.contains(name) ?? true))
+                    && !(intent?.operation == .destroySnapshot && (intent?.snapshots.contains(name) ?? false))
+                result.append(snapshot)
             }
             return result.sorted(by: Snapshot.listOrder)
         }
@@ -186,17 +168,36 @@ extension Container {
             throw LXCError.invalid(operation, self.name,
                                    "restoring a snapshot under the container's own name makes liblxc destroy the container first; call restoreSnapshotInPlace(_:) to replace the container (it keeps the container when the restore fails), or give another name")
         }
-        try requireDefined(operation)
-        _ = try requireSnapshot(name, operation: operation)
         let path = lxcpath
-        try requireNoContainer(newName, in: path, operation: operation)
-        try requireNotPinned(operation, verb: "restore a snapshot of it")
+        try withDirectoryLock(also: [(newName, path)], operation: operation) {
+            try requireDefined(operation)
+            try requireComplete(operation)
+            let snapshot = try requireSnapshot(name, operation: operation)
+            try requireCompleteSnapshot(snapshot, operation: operation)
+            try requireNoContainer(newName, in: path, operation: operation)
+            try requireNotPinned(operation, verb: "restore a snapshot of it")
 
-        try diagnosed(handle) { cursor in
-            let outcome = Isolated.restoreSnapshot(pointer, name, as: newName)
-            if outcome.succeeded { return }
-            throw failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))",
-                          outcome: outcome)
+            // The new container is marked as being made until it is whole (see Intent).
+            let directory = path + "/" + newName
+            try Intent(.copy, source: "\(snapshot.lxcpath)/\(name)").record(name: newName, in: path, operation: operation, container: self.name)
+            try PartialMarker.place(in: directory, operation: operation, container: self.name)
+            try diagnosed(handle) { cursor in
+                let outcome = Isolated.restoreSnapshot(pointer, name, as: newName)
+                if outcome.succeeded {
+                    PartialMarker.remove(from: directory)
+                    Intent.clear(name: newName, in: path)
+                    return
+                }
+                var error = failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))",
+                                    outcome: outcome)
+                do {
+                    try Container.discardDirectory(name: newName, in: path, operation: operation)
+                    Intent.clear(name: newName, in: path)
+                } catch let cleanup {
+                    error.message += "; the half-made container could not be removed (repairIncomplete removes it): \(cleanup)"
+                }
+                throw error
+            }
         }
         return try Container(name: newName, lxcpath: path)
     }
@@ -227,28 +228,50 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard pointer.pointee.snapshot_restore != nil else { throw missingFunction(operation, "c->snapshot_restore") }
-        try requireDefined(operation)
-        try requireStopped(operation, "the container is running; stop it before restoring a snapshot over it")
-        _ = try requireSnapshot(name, operation: operation)
-        try requireNotPinned(operation, verb: "restore a snapshot over it")
         let ownName = self.name
         let path = lxcpath
+        let backupName = Self.backupName(for: ownName)
+        try withDirectoryLock(also: [(backupName, path)], operation: operation) {
+            try requireDefined(operation)
+            try requireStopped(operation, "the container is running; stop it before restoring a snapshot over it")
+            try requireComplete(operation)
+            try requireCompleteSnapshot(try requireSnapshot(name, operation: operation), operation: operation)
+            try requireNotPinned(operation, verb: "restore a snapshot over it")
+            try restoreInPlaceLocked(name, backupName: backupName, handle: handle, operation: operation)
+        }
+    }
 
+    /// ``restoreSnapshotInPlace(_:)`` under the locks of the container and of its copy.
+    private func restoreInPlaceLocked(_ name: String, backupName: String, handle: Handle, operation: String) throws {
+        let pointer = handle.pointer
+        let ownName = self.name
+        let path = lxcpath
         if currentBackingStore() == .overlay {
             // liblxc clones an overlay container only as a snapshot, which would pin it and
             // make liblxc refuse the restore: keep the container as a snapshot instead.
             try restoreOverlayInPlace(name, handle: handle, operation: operation)
             return
         }
-        let backupName = Self.backupName(for: ownName)
+        // Each step is recorded before it is taken (see Intent), so that a restore killed
+        // half-way is undone from the copy by repairIncomplete.
+        func record(_ phase: String) throws {
+            try Intent(.restoreInPlace, phase: phase, partner: backupName).record(name: ownName, in: path, operation: operation, container: ownName)
+        }
+        try record("keeping")
         let backup: Container
         do {
             backup = try cloneStoppedContainer(handle, as: backupName, in: path,
                                                options: [.keepName, .keepMACAddress, .keepBackingStoreType],
                                                backingStore: nil, size: 0, hookArguments: [], operation: operation)
         } catch var error as LXCError {
+            Intent.clear(name: ownName, in: path)
             error.message = "could not keep a copy of the container before restoring, so nothing was changed: " + error.message
             throw error
+        }
+        try record("restoring")
+        func discardBackup() {
+            try? Container.discardDirectory(name: backupName, in: path, operation: operation)
+            Intent.clear(name: ownName, in: path)
         }
 
         let containerDirectory = "\(path)/\(ownName)"
@@ -260,8 +283,9 @@ extension Container {
                            outcome: outcome)
         }
         guard var error = restoreError else {
+            try record("cleaning")
             replaceHandle(try Container.newHandle(name: ownName, lxcpath: path, operation: operation), name: ownName)
-            try? backup.destroy()
+            discardBackup()
             return
         }
         defer {
@@ -271,7 +295,7 @@ extension Container {
         }
         if fingerprint != nil && Self.fingerprint(of: containerDirectory) == fingerprint {
             // liblxc failed before it touched the container.
-            try? backup.destroy()
+            discardBackup()
             error.message += "; the container was not changed"
             throw error
         }
@@ -280,7 +304,8 @@ extension Container {
         if let problem = Self.putBack(backup, as: ownName, in: path, operation: operation) {
             error.message += "; liblxc had deleted the container and it could not be put back (\(problem)): the container as it was is kept as \(quoted(backup.name)) in \(path)"
         } else {
-            try? backup.destroy()
+            PartialMarker.remove(from: containerDirectory)
+            discardBackup()
             error.message += "; liblxc had deleted the container, which was put back as it was"
         }
         throw error
@@ -296,7 +321,7 @@ extension Container {
         let path = lxcpath
         let kept: String
         do {
-            kept = try snapshot(comment: "swift-lxc: the container before snapshot \(name) was restored in its place")
+            kept = try takeSnapshot(comment: "swift-lxc: the container before snapshot \(name) was restored in its place")
         } catch var error as LXCError {
             error.message = "could not keep a snapshot of the container before restoring, so nothing was changed: " + error.message
             throw error
@@ -357,20 +382,18 @@ extension Container {
             return "the snapshot directory could not be moved aside: \(errnoDescription(errno))"
         }
         var problem: String?
-        if let leftover = try? Container(name: name, lxcpath: lxcpath), leftover.isDefined {
-            do { try leftover.destroy() } catch { problem = "what liblxc left could not be deleted: \(error)" }
-        }
-        if problem == nil && fileExists(directory) {
-            // An empty container directory (liblxc removes everything but the snapshots).
-            if rmdir(directory) != 0 && errno != ENOENT {
-                problem = "\(directory) could not be removed: \(errnoDescription(errno))"
-            }
+        do {
+            try discardDirectory(name: name, in: lxcpath, operation: operation)
+        } catch {
+            problem = "what liblxc left could not be deleted: \(error)"
         }
         if problem == nil {
             do {
+                // The caller's own intent covers this copy (see restoreSnapshotInPlace).
                 _ = try backup.cloneStoppedContainer(backup.handle, as: name, in: lxcpath,
                                                      options: [.keepName, .keepMACAddress, .keepBackingStoreType],
-                                                     backingStore: nil, size: 0, hookArguments: [], operation: operation)
+                                                     backingStore: nil, size: 0, hookArguments: [], operation: operation,
+                                                     recordsIntent: false)
             } catch {
                 problem = "the copy could not be cloned back: \(error)"
             }
@@ -408,16 +431,20 @@ extension Container {
         let handle = handle
         let pointer = handle.pointer
         guard pointer.pointee.snapshot_destroy != nil else { throw missingFunction(operation, "c->snapshot_destroy") }
-        try requireDefined(operation)
-        let snapshot = try requireSnapshot(name, operation: operation)
-        let dependents = Self.overlayDependents(name: snapshot.name, lxcpath: snapshot.lxcpath)
-        if !dependents.isEmpty {
-            throw wrongStateError(operation, "snapshot \(quoted(name)) is the lower layer of \(Self.describe(dependents)); liblxc keeps it while they exist, so destroy them first")
-        }
-        try diagnosed(handle) { cursor in
-            let outcome = Isolated.destroySnapshot(pointer, name)
-            if outcome.succeeded { return }
-            throw failure(operation, handle, cursor, "liblxc could not destroy snapshot \(quoted(name))", outcome: outcome)
+        try withDirectoryLock(operation: operation) {
+            try requireDefined(operation)
+            let snapshot = try requireSnapshot(name, operation: operation)
+            let dependents = Self.overlayDependents(name: snapshot.name, lxcpath: snapshot.lxcpath)
+            if !dependents.isEmpty {
+                throw wrongStateError(operation, "snapshot \(quoted(name)) is the lower layer of \(Self.describe(dependents)); liblxc keeps it while they exist, so destroy them first")
+            }
+            try destroyingSnapshots([name], operation: operation) {
+                try diagnosed(handle) { cursor in
+                    let outcome = Isolated.destroySnapshot(pointer, name)
+                    if outcome.succeeded { return }
+                    throw failure(operation, handle, cursor, "liblxc could not destroy snapshot \(quoted(name))", outcome: outcome)
+                }
+            }
         }
     }
 
@@ -436,15 +463,53 @@ extension Container {
         guard pointer.pointee.snapshot_destroy_all != nil else {
             throw missingFunction(operation, "c->snapshot_destroy_all")
         }
-        try requireDefined(operation)
-        if try snapshots().isEmpty { return }
-        try diagnosed(handle) { cursor in
-            let outcome = Isolated.destroyAllSnapshots(pointer)
-            if outcome.succeeded { return }
-            let left = (try? snapshots().map(\.name)) ?? []
-            if left.isEmpty && outcome.problem == nil { return }
-            throw failure(operation, handle, cursor,
-                          "liblxc could not destroy every snapshot; left: \(left.joined(separator: ", "))", outcome: outcome)
+        try withDirectoryLock(operation: operation) {
+            try requireDefined(operation)
+            let names = try snapshots().map(\.name)
+            if names.isEmpty { return }
+            try destroyingSnapshots(names, operation: operation) {
+                try diagnosed(handle) { cursor in
+                    let outcome = Isolated.destroyAllSnapshots(pointer)
+                    if outcome.succeeded { return }
+                    let left = (try? snapshots().map(\.name)) ?? []
+                    if left.isEmpty && outcome.problem == nil { return }
+                    throw failure(operation, handle, cursor,
+                                  "liblxc could not destroy every snapshot; left: \(left.joined(separator: ", "))", outcome: outcome)
+                }
+            }
+        }
+    }
+
+    /// Runs `destroy` with the snapshots `names` marked as being destroyed (see Intent):
+    /// killed half-way, they are listed as incomplete and repairIncomplete finishes them.
+    /// When liblxc fails without touching a snapshot, its mark is taken back.
+    private func destroyingSnapshots(_ names: [String], operation: String, _ destroy: () throws -> Void) throws {
+        let (path, name) = (lxcpath, self.name)
+        let snaps = path + "/" + name + "/snaps"
+        let fingerprints = names.map { Self.fingerprint(of: snaps + "/" + $0) }
+        try Intent(.destroySnapshot, snapshots: names).record(name: name, in: path, operation: operation, container: name)
+        for snapshot in names { try PartialMarker.place(in: snaps + "/" + snapshot, operation: operation, container: name) }
+        do {
+            try destroy()
+        } catch {
+            var untouched = true
+            for (snapshot, fingerprint) in zip(names, fingerprints) where fileExists(snaps + "/" + snapshot) {
+                if fingerprint != nil && Self.fingerprint(of: snaps + "/" + snapshot) == fingerprint {
+                    PartialMarker.remove(from: snaps + "/" + snapshot)
+                } else {
+                    untouched = false
+                }
+            }
+            if untouched { Intent.clear(name: name, in: path) }
+            throw error
+        }
+        Intent.clear(name: name, in: path)
+    }
+
+    /// Refuses a snapshot that an interrupted operation left incomplete.
+    func requireCompleteSnapshot(_ snapshot: Snapshot, operation: String) throws {
+        if !snapshot.isComplete {
+            throw wrongStateError(operation, "snapshot \(quoted(snapshot.name)) is incomplete: the operation that made or destroyed it was interrupted; repairIncomplete() finishes or removes it")
         }
     }
 

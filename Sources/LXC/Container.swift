@@ -155,12 +155,23 @@ public final class Container: Sendable, CustomStringConvertible {
     /// The container's state now.
     ///
     /// liblxc asks the container's monitor through its command socket and answers
-    /// ``ContainerState/stopped`` when there is none. The corresponding liblxc call is
-    /// `c->state`.
+    /// ``ContainerState/stopped`` when there is none. A stopped container whose last
+    /// create, clone, rename, restore or destroy did not finish is
+    /// ``ContainerState/incomplete``. The corresponding liblxc call is `c->state`.
     public var state: ContainerState {
         let handle = handle
         guard let name = handle.pointer.pointee.state?(handle.pointer) else { return .stopped }
-        return ContainerState(liblxcName: String(cString: name))
+        let state = ContainerState(liblxcName: String(cString: name))
+        if state == .stopped && isIncomplete { return .incomplete }
+        return state
+    }
+
+    /// Whether an operation on the container's directory did not finish: liblxc's marker
+    /// `partial` is in it, or this library's intent for it is recorded (see `Intent`). Two
+    /// `access` calls.
+    var isIncomplete: Bool {
+        let (name, lxcpath) = identity.withLock { ($0.name, $0.lxcpath) }
+        return PartialMarker.isPlaced(in: lxcpath + "/" + name) || Intent.isRecorded(name: name, in: lxcpath)
     }
 
     /// Whether the container is running (or frozen, or being started or stopped).

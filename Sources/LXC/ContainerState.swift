@@ -20,6 +20,13 @@ public enum ContainerState: Sendable, Hashable, CustomStringConvertible {
     case frozen
     /// Just unfrozen. liblxc's `THAWED`.
     case thawed
+    /// Not a liblxc state: an operation of this library on the container's directory
+    /// (create, clone, rename, snapshot restore, destroy) did not finish, because its
+    /// process was killed or it is still under way in another thread or process. liblxc's
+    /// own marker of an unfinished create, the file `partial` in the container's directory,
+    /// reads as this state too. Such a container is not started;
+    /// ``Container/repairIncomplete(in:)`` finishes or undoes what was interrupted.
+    case incomplete
     /// A state name this version of swift-lxc does not know.
     case other(String)
 
@@ -60,6 +67,7 @@ public enum ContainerState: Sendable, Hashable, CustomStringConvertible {
         case .freezing: "FREEZING"
         case .frozen: "FROZEN"
         case .thawed: "THAWED"
+        case .incomplete: "INCOMPLETE"
         case .other(let name): name
         }
     }

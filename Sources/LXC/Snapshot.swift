@@ -21,6 +21,11 @@ public struct Snapshot: Sendable, Hashable, CustomStringConvertible {
     /// The directory that holds the snapshot, as an lxcpath: the snapshot itself is the
     /// container ``name`` in it.
     public var lxcpath: String
+    /// Whether the snapshot is whole. It is not when the snapshot or its destruction was
+    /// interrupted (its process killed): liblxc had not yet written its time, or the
+    /// snapshot is marked as being made or destroyed. An incomplete snapshot is not
+    /// restored; ``Container/repairIncomplete(in:)`` removes it.
+    public var isComplete: Bool = true
 
     /// Makes a snapshot description (liblxc makes them; this is for tests and callers that
     /// describe snapshots themselves).
@@ -40,6 +45,7 @@ public struct Snapshot: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var text = "\(name) (\(timestamp))"
         if let comment { text += " " + quoted(comment) }
+        if !isComplete { text += " (incomplete)" }
         return text
     }
 

@@ -4,44 +4,72 @@ import Glibc
 // refused here (a config value with a newline is written into the config file as a new line).
 
 enum Validate {
-    /// The longest container name: it becomes a directory name under the lxcpath.
-    static let maximumNameLength = Int(NAME_MAX)
+    /// The longest container name: a container's name is its host name (`lxc.uts.name`), and
+    /// the kernel takes host names of at most 64 bytes (`HOST_NAME_MAX`). liblxc's templates
+    /// fail on longer names without saying why.
+    static let maximumNameLength = 64
 
-    /// A container or snapshot name: not empty, not `.` or `..`, no `/`, no NUL and no
-    /// control characters, at most `NAME_MAX` bytes.
+    /// A container or snapshot name that liblxc's config syntax and its templates carry
+    /// intact: 1 to 64 bytes of letters and digits (of any script), `-`, `_` and `.`, not
+    /// starting with `-` or `.`.
+    ///
+    /// Everything else is refused because something downstream splits or interprets it:
+    /// templates pass the name unquoted through the shell (white space splits it into two
+    /// paths, `*` and `?` expand), `#` and `=` are config syntax, `:` separates an overlay
+    /// root filesystem's layers, a leading `-` reads as a template option, and a leading `.`
+    /// is hidden from liblxc's listing (and is where this library keeps its lock files).
     static func name(_ name: String, operation: String, what: String = "container name") throws {
         func refuse(_ why: String) -> LXCError {
             LXCError.invalid(operation, nil, "\(what) \(quoted(name)) \(why)")
         }
         if name.isEmpty { throw LXCError.invalid(operation, nil, "\(what) is empty") }
         if name == "." || name == ".." { throw refuse("is not allowed: it names a directory, not a container") }
-        // One pass over the bytes (every handle is made through here): control characters
-        // are single bytes in UTF-8, and EF BF BD can only be U+FFFD.
-        var slash = false, nul = false, control = false, replacement = false
+        // One pass over the bytes (every handle is made through here): every byte that is
+        // not ASCII belongs to a letter or mark of some script, except U+FFFD (EF BF BD),
+        // what bytes that are not UTF-8 become, and the Unicode spaces checked below.
+        var firstBad: UInt8?
+        var replacement = false
         var contiguous = name
         contiguous.withUTF8 { bytes in
             var previous: (UInt8, UInt8) = (0, 0)
             for byte in bytes {
-                if byte == UInt8(ascii: "/") {
-                    slash = true
-                } else if byte == 0 {
-                    nul = true
-                } else if byte < 0x20 || byte == 0x7F {
-                    control = true
+                if byte < 0x80 {
+                    let allowed = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                        || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                        || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+                    if !allowed && firstBad == nil { firstBad = byte }
                 } else if byte == 0xBD && previous == (0xEF, 0xBF) {
                     replacement = true
                 }
                 previous = (previous.1, byte)
             }
         }
-        if slash { throw refuse("contains \"/\"") }
-        if nul { throw refuse("contains a NUL byte") }
-        if control { throw refuse("contains a control character such as a newline") }
+        if let bad = firstBad {
+            switch bad {
+            case UInt8(ascii: "/"): throw refuse("contains \"/\"")
+            case 0: throw refuse("contains a NUL byte")
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                throw refuse("contains white space, which liblxc's templates split into two paths")
+            case ..<0x20, 0x7F: throw refuse("contains a control character such as a newline")
+            default:
+                throw refuse("contains \(quoted(String(UnicodeScalar(bad)))); a container name is made of letters, digits, \"-\", \"_\" and \".\"")
+            }
+        }
         if replacement {
             throw refuse("contains U+FFFD, what bytes that are not UTF-8 become in a Swift string; liblxc would get other bytes than the container's directory has")
         }
+        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace }) {
+            throw refuse("contains white space, which liblxc's templates split into two paths")
+        }
+        if name.utf8.first == UInt8(ascii: "-") {
+            throw refuse("starts with \"-\", which a template would read as an option")
+        }
+        if name.utf8.first == UInt8(ascii: ".") {
+            throw refuse("starts with \".\"; liblxc does not list such names")
+        }
         if name.utf8.count > maximumNameLength {
-            throw refuse("is \(name.utf8.count) bytes long; the longest allowed is \(maximumNameLength)")
+            throw refuse("is \(name.utf8.count) bytes long; a container's name is its host name, which is at most \(maximumNameLength) bytes")
         }
     }
 
@@ -51,14 +79,39 @@ enum Validate {
         try lxcpathIsNoOtherFile(path, operation: operation)
     }
 
-    /// The text of an lxcpath: not empty, absolute, no NUL, no newline.
+    /// The text of an lxcpath: not empty, absolute, and none of white space, control
+    /// characters, config syntax (`#`, `=`), `:` or what a shell interprets.
     static func lxcpathText(_ path: String, operation: String) throws {
         if path.isEmpty { throw LXCError.invalid(operation, nil, "lxcpath is empty") }
         if path.utf8.first != UInt8(ascii: "/") {
             throw LXCError.invalid(operation, nil, "lxcpath \(quoted(path)) is not an absolute path")
         }
         try noBreaks(path, what: "lxcpath", operation: operation, container: nil)
+        // One pass over the bytes (every handle checks its lxcpath).
+        var contiguous = path
+        let (bad, nonASCII) = contiguous.withUTF8 { bytes -> (UInt8?, Bool) in
+            var nonASCII = false
+            for byte in bytes {
+                if byte >= 0x80 { nonASCII = true; continue }
+                if byte <= 0x20 || byte == 0x7F || lxcpathRefused.contains(byte) { return (byte, nonASCII) }
+            }
+            return (nil, nonASCII)
+        }
+        var shown: String?
+        if let bad {
+            shown = bad == 0x20 || bad == 0x09 ? "white space" : bad < 0x20 || bad == 0x7F ? "a control character" : quoted(String(UnicodeScalar(bad)))
+        } else if nonASCII && path.unicodeScalars.contains(where: { $0.properties.isWhitespace }) {
+            shown = "white space"
+        }
+        if let shown {
+            throw LXCError.invalid(operation, nil, "lxcpath \(quoted(path)) contains \(shown), which liblxc's config syntax or its templates do not carry intact")
+        }
     }
+
+    /// What an lxcpath may not contain besides white space and control characters: config
+    /// syntax (`#`, `=`), the overlay separator `:`, and what the shell in liblxc's templates
+    /// interprets in an unquoted word.
+    private static let lxcpathRefused: [UInt8] = Array("#=:'\"\\`$;&|<>*?[](){}!".utf8)
 
     /// An lxcpath that exists must be a directory (one that does not exist yet is fine).
     static func lxcpathIsNoOtherFile(_ path: String, operation: String) throws {
@@ -207,6 +260,32 @@ extension Validate {
             throw LXCError(operation: operation, container: container,
                            message: "the lxcpath \(quoted(path)) is not writable by this user", code: EACCES,
                            kind: .permissionDenied)
+        }
+    }
+}
+
+extension Validate {
+    /// The options liblxc passes to every template itself (`--path`, `--name`, `--rootfs`,
+    /// and for an unprivileged container `--mapped-uid`, `--mapped-gid`). A template that
+    /// got one of them twice would take the caller's, and `--path` or `--rootfs` would then
+    /// make it write outside the container's directory.
+    static let reservedTemplateOptions = ["path", "name", "rootfs", "mapped-uid", "mapped-gid"]
+
+    /// A template argument: no NUL, and not one of ``reservedTemplateOptions`` in any form
+    /// `getopt` reads as one (`--path x`, `--path=x`, an abbreviation such as `--pa`, or the
+    /// short `-p` and `-n` of liblxc's own templates).
+    static func templateArgument(_ argument: String, operation: String, container: String?) throws {
+        try noNUL(argument, what: "template argument", operation: operation, container: container)
+        var option: Substring?
+        if argument.hasPrefix("--") {
+            let body = argument.dropFirst(2).prefix { $0 != "=" }
+            if !body.isEmpty { option = reservedTemplateOptions.first { $0.hasPrefix(body) }.map { Substring($0) } }
+        } else if argument.hasPrefix("-p") || argument.hasPrefix("-n") {
+            option = argument.hasPrefix("-p") ? "path" : "name"
+        }
+        if let option {
+            throw LXCError.invalid(operation, container,
+                                   "template argument \(quoted(argument)) sets --\(option), which liblxc passes to the template itself (the container's own \(option == "name" ? "name" : "directory")); it is not taken from the caller")
         }
     }
 }

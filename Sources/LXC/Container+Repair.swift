@@ -40,7 +40,11 @@ extension Container {
         var failures: [String] = []
         for name in incompleteNames(in: path) {
             do {
-                if let done = try repair(name: name, in: path) { repaired.append(done) }
+                // A container can have a snapshot's intent and its own: one repair each.
+                for _ in 0..<2 {
+                    guard let done = try repair(name: name, in: path) else { break }
+                    repaired.append(done)
+                }
             } catch {
                 failures.append("\(quoted(name)): \(error)")
             }
@@ -68,9 +72,11 @@ extension Container {
     /// The names with an intent recorded or liblxc's `partial` marker in their directory.
     static func incompleteNames(in lxcpath: String) -> [String] {
         var names = Set<String>()
-        let suffix = "." + LibraryFiles.Kind.intent.rawValue
-        for entry in directoryEntries(lxcpath + "/" + LibraryFiles.directoryName) where entry.hasSuffix(suffix) {
-            names.insert(String(entry.dropLast(suffix.count)))
+        for kind in [LibraryFiles.Kind.intent, .snapshotIntent] {
+            let suffix = "." + kind.rawValue
+            for entry in directoryEntries(lxcpath + "/" + LibraryFiles.directoryName) where entry.hasSuffix(suffix) {
+                names.insert(String(entry.dropLast(suffix.count)))
+            }
         }
         for entry in directoryEntries(lxcpath) where !entry.hasPrefix(".") {
             if PartialMarker.isPlaced(in: lxcpath + "/" + entry) { names.insert(entry) }
@@ -88,6 +94,9 @@ extension Container {
         return try ContainerLocks.withLocks(keys, operation: operation, container: name) {
             // Read again under the lock: the operation may have finished meanwhile.
             let directory = lxcpath + "/" + name
+            if let intent = Intent.recordedForSnapshots(name: name, in: lxcpath) {
+                return try repair(intent, name: name, in: lxcpath, operation: operation)
+            }
             guard let intent = Intent.recorded(name: name, in: lxcpath) else {
                 guard PartialMarker.isPlaced(in: directory) else { return nil }
                 // liblxc's own marker without an intent of this library: a create by another
@@ -123,13 +132,13 @@ extension Container {
             return report(.undone, "removed the half-made copy" + (intent.source.map { " of \($0)" } ?? ""))
         case .snapshot:
             let begun = try discardSnapshots(of: name, in: lxcpath, except: intent.snapshots, operation: operation)
-            Intent.clear(name: name, in: lxcpath)
+            Intent.clearSnapshots(name: name, in: lxcpath)
             return report(.undone, begun.isEmpty ? "no snapshot had been begun" : "removed the half-made snapshot \(begun.joined(separator: ", "))")
         case .destroySnapshot:
             for snapshot in intent.snapshots {
                 try discardDirectory(name: snapshot, in: directory + "/snaps", operation: operation)
             }
-            Intent.clear(name: name, in: lxcpath)
+            Intent.clearSnapshots(name: name, in: lxcpath)
             return report(.finished, "removed the rest of snapshot \(intent.snapshots.joined(separator: ", "))")
         case .destroy:
             try discardDirectory(name: name, in: lxcpath, operation: operation)
@@ -155,9 +164,10 @@ extension Container {
                 Intent.clear(name: name, in: lxcpath)
                 return report(.undone, "removed the half-made copy \(quoted(partner)); the container keeps its name")
             }
-            // The new name's own record: its partner holds the phase.
-            if let source = Intent.recorded(name: partner, in: lxcpath), source.operation == .rename {
-                guard var done = try repair(name: partner, in: lxcpath) else { return report(.undone, "nothing left to do") }
+            // The new name's own record: the old name's record holds the phase (both are
+            // locked already).
+            if let source = Intent.recorded(name: partner, in: lxcpath), source.operation == .rename, source.partner == name {
+                var done = try repair(source, name: partner, in: lxcpath, operation: operation)
                 done.container = partner
                 return done
             }

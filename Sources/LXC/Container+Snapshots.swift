@@ -59,10 +59,10 @@ extension Container {
             for made in directoryEntries(snaps) where !made.hasPrefix(".") && !before.contains(made) {
                 try? Container.discardDirectory(name: made, in: snaps, operation: operation)
             }
-            Intent.clear(name: name, in: path)
+            Intent.clearSnapshots(name: name, in: path)
             throw error
         }
-        Intent.clear(name: name, in: path)
+        Intent.clearSnapshots(name: name, in: path)
         return "snap\(number)"
     }
 
@@ -100,7 +100,7 @@ extension Container {
             guard let array else { return [] }
             // Snapshots begun or being destroyed by an operation that was interrupted.
             let (path, ownName) = (lxcpath, self.name)
-            let intent = Intent.recorded(name: ownName, in: path)
+            let intent = Intent.recordedForSnapshots(name: ownName, in: path)
             var result: [Snapshot] = []
             result.reserveCapacity(Int(count))
             for index in 0..<Int(count) {
@@ -500,10 +500,10 @@ extension Container {
                     untouched = false
                 }
             }
-            if untouched { Intent.clear(name: name, in: path) }
+            if untouched { Intent.clearSnapshots(name: name, in: path) }
             throw error
         }
-        Intent.clear(name: name, in: path)
+        Intent.clearSnapshots(name: name, in: path)
     }
 
     /// Refuses a snapshot that an interrupted operation left incomplete.

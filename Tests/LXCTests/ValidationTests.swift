@@ -13,7 +13,17 @@ struct ValidationTests {
         ("nul\u{0}byte", "NUL"),
         ("new\nline", "control character"),
         ("tab\there", "control character"),
-        (String(repeating: "x", count: 256), "256 bytes"),
+        (String(repeating: "x", count: 65), "65 bytes"),
+        ("x y", "white space"),
+        ("web ", "white space"),
+        ("a\u{00A0}b", "white space"),
+        ("a#b", "\"#\""),
+        ("a=b", "\"=\""),
+        ("a:b", "\":\""),
+        ("a*", "\"*\""),
+        ("$(id)", "\"$\""),
+        ("-n", "starts with \"-\""),
+        (".hidden", "starts with \".\""),
         (String(decoding: [0x62, 0x61, 0x64, 0xFF], as: UTF8.self), "not UTF-8"),
         ("\u{FFFD}", "not UTF-8"),
         ("del\u{7F}", "control character"),
@@ -29,10 +39,38 @@ struct ValidationTests {
         #expect(error?.message.contains(reason) == true, "\(error?.message ?? "")")
     }
 
-    @Test("Good names pass", arguments: ["web", "web-1", "a.b", "with space", "ünïcode", String(repeating: "x", count: 255),
+    @Test("Good names pass", arguments: ["web", "web-1", "a.b", "a_b", "Web2", "ünïcode", "名前", String(repeating: "x", count: 64),
                                          "\u{FFFC}\u{FFFE}\u{EFBF}"])
     func goodNames(name: String) throws {
         try Validate.name(name, operation: "init")
+    }
+
+    @Test("Lxcpaths that liblxc's config syntax or its templates cannot carry are refused",
+          arguments: ["/tmp/a b", "/tmp/a\tb", "/tmp/a#b", "/tmp/a=b", "/tmp/a:b", "/tmp/a*", "/tmp/$(id)", "/tmp/a\u{2003}b"])
+    func lxcpathsThatTemplatesSplitAreRefused(path: String) throws {
+        let error = #expect(throws: LXCError.self) { try Container(name: "web", lxcpath: path) }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("do not carry intact") == true, "\(error?.message ?? "")")
+    }
+
+    @Test("Template options liblxc passes itself are refused in every form getopt reads",
+          arguments: ["--path", "--path=/tmp/x", "--pa", "--rootfs=/", "--r", "--name", "--mapped-uid=0", "-p", "-p/tmp/x", "-n"])
+    func reservedTemplateOptionsAreRefused(argument: String) throws {
+        let error = #expect(throws: LXCError.self) { try Validate.templateArgument(argument, operation: "create", container: "c") }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("liblxc passes to the template itself") == true)
+    }
+
+    @Test("Ordinary template arguments pass", arguments: ["--dist", "debian", "--release=bookworm", "-a", "amd64", "--", "--variant=default"])
+    func ordinaryTemplateArgumentsPass(argument: String) throws {
+        try Validate.templateArgument(argument, operation: "create", container: "c")
+    }
+
+    @Test("Spellings of one lxcpath are one lock key", arguments: ["/tmp/swift-lxc-nowhere/lp", "/tmp/swift-lxc-nowhere/lp/",
+                                                                      "/tmp/swift-lxc-nowhere//lp", "/tmp/swift-lxc-nowhere/lp/.",
+                                                                      "/tmp/./swift-lxc-nowhere/x/../lp"])
+    func lxcpathSpellingsAreOneKey(path: String) {
+        #expect(ContainerLocks.canonical(path) == "/tmp/swift-lxc-nowhere/lp")
     }
 
     @Test("Relative or empty lxcpaths are refused", arguments: ["", "relative/path", "./here"])

@@ -7,7 +7,7 @@ import Glibc
 /// It has two layers, taken in this order:
 /// - in this process, a mutex per container, keyed on the *canonical* lxcpath (so `P`, `P/`,
 ///   `P//` and `P/.` are one container) and the name;
-/// - across processes, `flock(2)` on `<lxcpath>/.swift-lxc/<name>.lock`, a file of this
+/// - across processes, a POSIX record lock on `<lxcpath>/.swift-lxc/<name>.lock`, a file of this
 ///   library's own. It is not liblxc's lock file (`/run/lxc/lock/<lxcpath>/.<name>`): liblxc
 ///   5.0 takes open-file-description locks on that file inside its calls, and a lock held
 ///   here on it through another description would make liblxc's own call in this process
@@ -115,28 +115,38 @@ enum ContainerLocks {
     }
 }
 
-/// An exclusive `flock(2)` on a file that exists only while it is held.
+/// An exclusive POSIX record lock (`fcntl(F_SETLKW)`) on a file that exists only while it
+/// is held.
+///
+/// A record lock belongs to the process, not to the descriptor: a child that the library or
+/// liblxc forks while it is held (the worker of `Isolated`, a container's monitor, which
+/// lives as long as the container) does not hold it, and it goes when this process ends,
+/// however it ends. (A `flock` or an open-file-description lock would be held on by every
+/// such child.) It does not exclude other threads of this process, which the in-process
+/// mutex of ``ContainerLocks`` does; each key's file is opened once at a time here.
 ///
 /// The file is removed on release. A process that opened it just before the removal and
 /// then got the lock holds a lock on a file no longer linked: `acquire` therefore checks,
 /// once it holds the lock, that the path still names the file it locked, and tries again
-/// when not. A process killed while holding it leaves the file, unlocked (the kernel drops
-/// the lock with the last descriptor), and the next `acquire` takes it.
+/// when not.
 struct LockFile {
     let fd: Int32
     let path: String
 
     static func acquire(_ path: String, operation: String, container: String?) throws -> LockFile {
         while true {
-            let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
             guard fd >= 0 else {
                 let code = errno
                 throw LXCError(operation: operation, container: container,
                                message: "the lock file \(quoted(path)) cannot be opened: \(errnoDescription(code))",
                                code: code, kind: code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed)
             }
+            var lock = flock()
+            lock.l_type = Int16(F_WRLCK)
+            lock.l_whence = Int16(SEEK_SET)
             var result: Int32
-            repeat { result = flock(fd, LOCK_EX) } while result < 0 && errno == EINTR
+            repeat { result = fcntl(fd, F_SETLKW, &lock) } while result < 0 && errno == EINTR
             if result < 0 {
                 let code = errno
                 close(fd)

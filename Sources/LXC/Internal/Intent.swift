@@ -81,6 +81,12 @@ struct Intent: Equatable, Sendable {
         withSnapshots = fields["with-snapshots"] == "1"
     }
 
+    /// Snapshots and their destruction are recorded apart (``LibraryFiles/Kind/snapshotIntent``):
+    /// they leave the container itself whole.
+    var kind: LibraryFiles.Kind {
+        operation == .snapshot || operation == .destroySnapshot ? .snapshotIntent : .intent
+    }
+
     /// The intent recorded for the container `name` in `lxcpath`, if any. An intent file
     /// that cannot be parsed reads as an interrupted `copy`: whatever it was, the container
     /// is not to be trusted.
@@ -90,6 +96,12 @@ struct Intent: Equatable, Sendable {
         return Intent(text: text) ?? Intent(.copy)
     }
 
+    /// The intent of a snapshot of `name` being taken or destroyed, if any.
+    static func recordedForSnapshots(name: String, in lxcpath: String) -> Intent? {
+        let path = LibraryFiles.existingPath(of: .snapshotIntent, name: name, in: lxcpath)
+        return readWholeFile(path).flatMap(Intent.init(text:))
+    }
+
     /// Whether an intent is recorded for the container: one `access` call.
     static func isRecorded(name: String, in lxcpath: String) -> Bool {
         fileExists(LibraryFiles.existingPath(of: .intent, name: name, in: lxcpath))
@@ -97,7 +109,7 @@ struct Intent: Equatable, Sendable {
 
     /// Records this intent for the container `name` in `lxcpath`.
     func record(name: String, in lxcpath: String, operation: String, container: String?) throws {
-        guard let path = try LibraryFiles.path(of: .intent, name: name, in: lxcpath, operation: operation, container: container) else {
+        guard let path = try LibraryFiles.path(of: kind, name: name, in: lxcpath, operation: operation, container: container) else {
             throw LXCError(operation: operation, container: container,
                            message: "the lxcpath \(quoted(lxcpath)) does not exist", code: ENOENT, kind: .notFound)
         }
@@ -105,13 +117,18 @@ struct Intent: Equatable, Sendable {
         if code != 0 {
             throw LXCError(operation: operation, container: container,
                            message: "could not record the operation in \(quoted(path)) before starting it, so nothing was changed: \(errnoDescription(code))",
-                           code: code, kind: code == ENOSPC ? .failed : .failed)
+                           code: code, kind: .failed)
         }
     }
 
     /// Removes the intent of the container `name` (the operation finished).
     static func clear(name: String, in lxcpath: String) {
         removeFileDurably(LibraryFiles.existingPath(of: .intent, name: name, in: lxcpath))
+    }
+
+    /// Removes the intent of a snapshot of `name` (the snapshot operation finished).
+    static func clearSnapshots(name: String, in lxcpath: String) {
+        removeFileDurably(LibraryFiles.existingPath(of: .snapshotIntent, name: name, in: lxcpath))
     }
 }
 

@@ -10,6 +10,9 @@ enum LibraryFiles {
 
     enum Kind: String {
         case lock, intent
+        /// The intent of a snapshot being taken or destroyed: it makes the snapshot, not
+        /// the container, incomplete.
+        case snapshotIntent = "snapshot-intent"
         case savedConfig = "saved-config"
     }
 

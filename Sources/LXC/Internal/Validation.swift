@@ -27,34 +27,35 @@ enum Validate {
         // One pass over the bytes (every handle is made through here): every byte that is
         // not ASCII belongs to a letter or mark of some script, except U+FFFD (EF BF BD),
         // what bytes that are not UTF-8 become, and the Unicode spaces checked below.
-        var firstBad: UInt8?
+        var slash = false, nul = false, control = false, blank = false, other: UInt8?
         var replacement = false
         var contiguous = name
         contiguous.withUTF8 { bytes in
             var previous: (UInt8, UInt8) = (0, 0)
             for byte in bytes {
-                if byte < 0x80 {
-                    let allowed = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                        || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                        || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-                    if !allowed && firstBad == nil { firstBad = byte }
-                } else if byte == 0xBD && previous == (0xEF, 0xBF) {
-                    replacement = true
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                    break
+                case UInt8(ascii: "/"): slash = true
+                case 0: nul = true
+                case UInt8(ascii: " "): blank = true
+                case ..<0x20, 0x7F: control = true
+                case 0x80...:
+                    if byte == 0xBD && previous == (0xEF, 0xBF) { replacement = true }
+                default:
+                    if other == nil { other = byte }
                 }
                 previous = (previous.1, byte)
             }
         }
-        if let bad = firstBad {
-            switch bad {
-            case UInt8(ascii: "/"): throw refuse("contains \"/\"")
-            case 0: throw refuse("contains a NUL byte")
-            case UInt8(ascii: " "), UInt8(ascii: "\t"):
-                throw refuse("contains white space, which liblxc's templates split into two paths")
-            case ..<0x20, 0x7F: throw refuse("contains a control character such as a newline")
-            default:
-                throw refuse("contains \(quoted(String(UnicodeScalar(bad)))); a container name is made of letters, digits, \"-\", \"_\" and \".\"")
-            }
+        // The first of these that applies is named.
+        if slash { throw refuse("contains \"/\"") }
+        if nul { throw refuse("contains a NUL byte") }
+        if control { throw refuse("contains a control character such as a newline or tab") }
+        if blank { throw refuse("contains white space, which liblxc's templates split into two paths") }
+        if let other {
+            throw refuse("contains \(quoted(String(UnicodeScalar(other)))); a container name is made of letters, digits, \"-\", \"_\" and \".\"")
         }
         if replacement {
             throw refuse("contains U+FFFD, what bytes that are not UTF-8 become in a Swift string; liblxc would get other bytes than the container's directory has")

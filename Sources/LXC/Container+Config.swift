@@ -147,34 +147,78 @@ extension Container {
     }
 
     /// Writes the configuration loaded on this handle to `path`, or to the container's
-    /// configuration file when nil.
+    /// configuration file when nil, atomically: a full disk or a crash leaves the old file
+    /// whole.
     ///
-    /// The corresponding liblxc call is `c->save_config`.
+    /// liblxc writes the file in place (it truncates it, then ignores a short write), so on a
+    /// full disk it reported success and left a file cut inside a key, which made the
+    /// container impossible to open, list or destroy. The library therefore lets liblxc write
+    /// the text into a memory file (`/proc/self/fd/N` of a `memfd`), and writes it to a new
+    /// file beside the destination itself: in full, checked, fsynced, renamed over the old
+    /// file, and the directory fsynced. The old file's mode (and owner, for root) is kept; a
+    /// new file is made with liblxc's mode, 0660 minus the umask. As with liblxc, the
+    /// container's directory is made when it is missing, so a configuration can be saved
+    /// before ``create(template:backingStore:options:arguments:)``. A symbolic link,
+    /// directory or other non-regular file at the destination is refused: the configuration
+    /// is never written through a link. The corresponding liblxc call is `c->save_config`.
     ///
-    /// - Throws: ``LXCError`` when the file cannot be written.
+    /// - Throws: ``LXCError``, with the `errno` as ``LXCError/code``, when the file cannot be
+    ///   written (`ENOSPC`: "no space left on device"); the old file is then unchanged and no
+    ///   temporary file is left. ``LXCError/Kind/invalidArgument`` for a destination that is
+    ///   not a regular file.
     public func saveConfig(to path: String? = nil) throws {
         let operation = "saveConfig"
         if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
         let handle = handle
         let pointer = handle.pointer
         guard let save = pointer.pointee.save_config else { throw missingFunction(operation, "c->save_config") }
-        try diagnosed(handle) { cursor in
-            errno = 0
-            if UnprivilegedCalls.oneAtATime({ save(pointer, path) }) { return }
+        let ownFile = configFileName
+        guard let destination = path ?? ownFile else {
+            throw LXCError(operation: operation, container: name,
+                           message: "liblxc has no configuration file name for this container", code: EINVAL,
+                           kind: .invalidArgument)
+        }
+        let place = ConfigFilePlace(destination, own: destination == ownFile)
+        try place.refuseNonRegularFile(operation, container: name)
+
+        let memory = clxc_memfd_create("swift-lxc-config")
+        guard memory >= 0 else {
             let code = errno
-            // An unprivileged user's save hands the file to the container's root through
-            // newuidmap, which fails when the maps are not the user's to give.
+            throw LXCError(operation: operation, container: name,
+                           message: "could not make a memory file for liblxc to write the configuration into: \(errnoPhrase(code))",
+                           code: code)
+        }
+        defer { close(memory) }
+        let bytes = try diagnosed(handle) { cursor -> [UInt8] in
+            errno = 0
+            if UnprivilegedCalls.oneAtATime({ save(pointer, "/proc/self/fd/\(memory)") }) {
+                guard let bytes = readBytesToEnd(fd: memory, from: 0) else {
+                    let code = errno
+                    throw LXCError(operation: operation, container: name,
+                                   message: "could not read back the configuration liblxc wrote: \(errnoPhrase(code))",
+                                   code: code)
+                }
+                return bytes
+            }
+            let code = errno
+            // An unprivileged user's save hands the container's directory to the container's
+            // root through newuidmap, which fails when the maps are not the user's to give.
             if geteuid() != 0, case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
                !problems.isEmpty {
                 throw failure(operation, handle, cursor, kind: .permissionDenied,
-                              "liblxc could not hand the configuration file to the container's root: "
+                              "liblxc could not hand the container's directory to the container's root: "
                                   + problems.joined(separator: "; "))
             }
             var error = failure(operation, handle, cursor,
-                                "liblxc could not write \(quoted(path ?? configFileName ?? "the configuration file"))"
-                                    + (code != 0 ? ": \(errnoDescription(code))" : ""))
+                                "liblxc could not write the configuration for \(quoted(destination))"
+                                    + (code != 0 ? ": \(errnoPhrase(code))" : ""))
             if code != 0 { error.code = code }
             throw error
+        }
+        if place.own {
+            try withNameLock { try place.replace(with: bytes, operation, container: name) }
+        } else {
+            try place.replace(with: bytes, operation, container: name)
         }
     }
 
@@ -220,4 +264,74 @@ extension Container {
 
     @available(*, unavailable, renamed: "clearConfig()")
     public func clear_config() { clearConfig() }
+}
+
+/// Where ``Container/saveConfig(to:)`` writes: the directory and the file's name in it.
+private struct ConfigFilePlace {
+    var path: String
+    var directory: String
+    var file: String
+    /// The container's own configuration file, whose directory must not be a symbolic link.
+    var own: Bool
+
+    init(_ path: String, own: Bool) {
+        self.path = path
+        self.own = own
+        if let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            let parent = String(path[..<slash])
+            directory = parent.isEmpty ? "/" : parent
+            file = String(path[path.utf8.index(after: slash)...])
+        } else {
+            directory = "."
+            file = path
+        }
+    }
+
+    /// Refuses a path that names a directory, or something at it that is not a regular file,
+    /// before liblxc is asked for anything.
+    func refuseNonRegularFile(_ operation: String, container: String) throws {
+        if file.isEmpty || file == "." || file == ".." {
+            throw LXCError(operation: operation, container: container,
+                           message: "the configuration file \(quoted(path)) names a directory, not a file",
+                           code: EISDIR, kind: .invalidArgument)
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFREG { return }
+        let what = type == S_IFDIR ? "a directory" : type == S_IFLNK ? "a symbolic link" : "not a regular file"
+        throw LXCError(operation: operation, container: container,
+                       message: "\(quoted(path)) is \(what); the configuration is written only to a regular file (or a new one), never through a link",
+                       code: type == S_IFDIR ? EISDIR : EINVAL, kind: .invalidArgument)
+    }
+
+    /// Writes `bytes` to a new file beside the old one and renames it over it
+    /// (``replaceFileAtomically(named:in:with:newFileMode:)``).
+    func replace(with bytes: [UInt8], _ operation: String, container: String) throws {
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (own ? O_NOFOLLOW : 0)
+        let fd = retryingOnInterrupt { open(directory, flags) }
+        guard fd >= 0 else {
+            let code = errno
+            let why = own && code == ELOOP || code == ENOTDIR
+                ? "the container's directory \(quoted(directory)) is a symbolic link or no directory"
+                : "cannot open its directory \(quoted(directory)): \(errnoPhrase(code))"
+            throw LXCError(operation: operation, container: container,
+                           message: "could not save the configuration to \(quoted(path)): \(why); nothing was written",
+                           code: code, kind: code == ENOENT ? .notFound : code == EACCES || code == EPERM ? .permissionDenied : .failed)
+        }
+        defer { close(fd) }
+        do {
+            // liblxc makes a new configuration file with 0660 (minus the umask).
+            try replaceFileAtomically(named: file, in: fd, with: bytes, newFileMode: 0o660)
+        } catch {
+            let outcome = error.replaced
+                ? "the new file is in place, but may not survive a crash"
+                : "the old file is unchanged"
+            let kind: LXCError.Kind = error.notRegularFile ? .invalidArgument
+                : error.code == EACCES || error.code == EPERM ? .permissionDenied : .failed
+            throw LXCError(operation: operation, container: container,
+                           message: "could not save the configuration to \(quoted(path)): \(errnoPhrase(error.code)) (\(error.step)); \(outcome)",
+                           code: error.code, kind: kind)
+        }
+    }
 }

@@ -39,12 +39,17 @@ extension Container {
     /// An empty value clears the item. The corresponding liblxc call is `c->set_config_item`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a malformed or unknown
-    ///   key or a value with a line break; ``LXCError/Kind/failed`` when liblxc refuses the
+    ///   key or a value with a line break, or for an `lxc.include` of something other than a
+    ///   regular file or directory (a FIFO, `/dev/zero`: liblxc would never return), also
+    ///   further down its own includes; ``LXCError/Kind/failed`` when liblxc refuses the
     ///   value, with its log lines.
     public func setConfigItem(_ key: String, to value: String) throws {
         let operation = "setConfigItem"
         try Validate.configKey(key, operation: operation, container: name)
         try Validate.configValue(value, key: key, operation: operation, container: name)
+        if key == "lxc.include" && !value.isEmpty {
+            try Validate.configSource(value, what: "the included file \(quoted(value))", operation: operation, container: name)
+        }
         let handle = handle
         let pointer = handle.pointer
         guard let set = pointer.pointee.set_config_item else { throw missingFunction(operation, "c->set_config_item") }
@@ -125,9 +130,14 @@ extension Container {
     /// Replaces the configuration loaded on this handle with the one in `path` (the
     /// container's own configuration file when nil).
     ///
-    /// The corresponding liblxc call is `c->load_config`.
+    /// The file, and every file it includes with `lxc.include`, must be a regular file (an
+    /// included directory stands for its `*.conf` files): liblxc reads a configuration to its
+    /// end, so a FIFO or `/dev/zero` would never let it return. The corresponding liblxc call
+    /// is `c->load_config`.
     ///
-    /// - Throws: ``LXCError`` when the file does not exist or does not parse.
+    /// - Throws: ``LXCError`` when the file does not exist or does not parse;
+    ///   ``LXCError/Kind/invalidArgument`` for a file (or an included one) that is not a
+    ///   regular file or directory.
     public func loadConfig(from path: String? = nil) throws {
         let operation = "loadConfig"
         if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
@@ -139,6 +149,12 @@ extension Container {
             throw LXCError(operation: operation, container: name,
                            message: "there is no configuration file at \(quoted(file))", code: ENOENT, kind: .notFound)
         }
+        var info = stat()
+        if stat(file, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
+            throw LXCError(operation: operation, container: name,
+                           message: "the configuration file \(quoted(file)) is a directory", code: EISDIR, kind: .invalidArgument)
+        }
+        try Validate.configSource(file, what: "the configuration file \(quoted(file))", operation: operation, container: name)
         defer { handle.configurationReplaced() }
         try diagnosed(handle) { cursor in
             if load(pointer, path) { return }
@@ -333,5 +349,111 @@ private struct ConfigFilePlace {
                            message: "could not save the configuration to \(quoted(path)): \(errnoPhrase(error.code)) (\(error.step)); \(outcome)",
                            code: error.code, kind: kind)
         }
+    }
+}
+
+extension Validate {
+    /// Refuses a configuration file for liblxc to read (``Container/loadConfig(from:)``, an
+    /// `lxc.include`) that is neither a regular file nor a directory, and the same for every
+    /// file it includes, before liblxc opens any of them.
+    ///
+    /// liblxc copies a configuration file into memory up to its end: a FIFO blocks it for
+    /// ever, `/dev/zero` never ends (it spins a core and fills the memory). An included
+    /// directory stands for its `*.conf` files. A file that includes itself (through any
+    /// chain of includes) is refused as well: liblxc would recurse until its stack ran out.
+    /// A path that does not exist is left to liblxc, which reports it.
+    static func configSource(_ path: String, what: String, operation: String, container: String?) throws {
+        var chain: [(dev_t, ino_t)] = []
+        try configSource(path, what: what, chain: &chain, operation: operation, container: container)
+    }
+
+    private static func configSource(_ path: String, what: String, chain: inout [(dev_t, ino_t)],
+                                     operation: String, container: String?) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            for file in configFilesOfIncludedDirectory(path) {
+                var entry = stat()
+                // liblxc reads each entry as a file; a directory among them fails at once.
+                guard stat(file, &entry) == 0, entry.st_mode & S_IFMT != S_IFDIR else { continue }
+                try configSource(file, what: "configuration file \(quoted(file)) (in the included directory \(quoted(path)))",
+                                 chain: &chain, operation: operation, container: container)
+            }
+        case S_IFREG:
+            if chain.contains(where: { $0 == (info.st_dev, info.st_ino) }) {
+                throw LXCError(operation: operation, container: container,
+                               message: "\(what) includes itself (through lxc.include); liblxc would read it in an endless loop",
+                               code: ELOOP, kind: .invalidArgument)
+            }
+            let fd = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+            guard fd >= 0 else { return }  // liblxc reports what it cannot open
+            defer { close(fd) }
+            // Still a regular file once open (it could have been swapped since the stat).
+            var opened = stat()
+            guard fstat(fd, &opened) == 0, opened.st_mode & S_IFMT == S_IFREG, let bytes = readBytesToEnd(fd: fd, from: nil)
+            else {
+                throw LXCError(operation: operation, container: container,
+                               message: "\(what) changed while it was checked; try again", code: EAGAIN, kind: .failed)
+            }
+            chain.append((info.st_dev, info.st_ino))
+            defer { chain.removeLast() }
+            for include in includedPaths(in: bytes) {
+                try configSource(include, what: "\(quoted(include)), included by \(quoted(path)),",
+                                 chain: &chain, operation: operation, container: container)
+            }
+        default:
+            let type: String = switch info.st_mode & S_IFMT {
+            case S_IFIFO: "a FIFO"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+            throw LXCError(operation: operation, container: container,
+                           message: "\(what) is \(type); liblxc reads a configuration to its end, which a FIFO or a device such as /dev/zero never reaches, so only regular files and directories are read",
+                           code: EINVAL, kind: .invalidArgument)
+        }
+    }
+
+    /// The files liblxc reads for an included directory: its entries whose names end in
+    /// `.conf` after at least one other character (confile.c's `do_includedir`).
+    private static func configFilesOfIncludedDirectory(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        let capacity = MemoryLayout.size(ofValue: dirent().d_name)
+        var files: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: capacity) { String(cString: $0) }
+            }
+            if name.utf8.count >= 6 && name.hasSuffix(".conf") {
+                files.append(path.hasSuffix("/") ? path + name : path + "/" + name)
+            }
+        }
+        return files
+    }
+
+    /// The values of the `lxc.include` lines of a configuration file, read as liblxc's
+    /// `parse_line` reads them: lines end at CR, LF or NUL; blanks and tabs around the key
+    /// and value are dropped, and one pair of matching quotes around the value.
+    static func includedPaths(in bytes: [UInt8]) -> [String] {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var paths: [String] = []
+        for line in bytes.split(whereSeparator: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == 0 }) {
+            let text = line.drop(while: isBlank)
+            guard let equals = text.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            var key = text[..<equals]
+            while let last = key.last, isBlank(last) { key = key.dropLast() }
+            guard key.elementsEqual("lxc.include".utf8) else { continue }
+            var value = text[text.index(after: equals)...].drop(while: isBlank)
+            while let last = value.last, isBlank(last) { value = value.dropLast() }
+            if let first = value.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"),
+               value.count > 1, value.last == first {
+                value = value.dropFirst().dropLast()
+            }
+            if !value.isEmpty { paths.append(String(decoding: value, as: UTF8.self)) }
+        }
+        return paths
     }
 }

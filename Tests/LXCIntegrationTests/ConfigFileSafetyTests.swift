@@ -139,4 +139,103 @@ struct ConfigFileSafetyTests {
             #expect(try Self.entries(directory).isEmpty)
         }
     }
+
+    // MARK: includes and loads
+
+    @Test func includeOrLoadOfDevZeroIsRefusedAtOnce() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            let include = await resultUnlessHung { try container.setConfigItem("lxc.include", to: "/dev/zero") }
+            let includeError = try #require(include, "setConfigItem(lxc.include, /dev/zero) never returned")
+            #expect(throws: LXCError.self) { try includeError.get() }
+            if case .failure(let error as LXCError) = includeError {
+                #expect(error.kind == .invalidArgument)
+                #expect(error.message.contains("character device"), "\(error)")
+            }
+            let load = await resultUnlessHung { try container.loadConfig(from: "/dev/zero") }
+            let loadError = try #require(load, "loadConfig(from: /dev/zero) never returned")
+            if case .failure(let error as LXCError) = loadError {
+                #expect(error.kind == .invalidArgument)
+            } else {
+                Issue.record("loadConfig(from: /dev/zero) did not throw an LXCError: \(loadError)")
+            }
+            #expect(try container.configItem("lxc.uts.name") == container.name, "the handle's configuration is as it was")
+        }
+    }
+
+    @Test func includeOrLoadOfAFIFOIsRefusedAtOnce() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            let fifo = "\(sandbox.lxcpath)/config.fifo"
+            #expect(mkfifo(fifo, 0o600) == 0)
+            // Should a call hang in open(2), a writer that opens and closes the FIFO lets it go.
+            defer {
+                let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+                if writer >= 0 { close(writer) }
+            }
+            let include: @Sendable () throws -> Void = { try container.setConfigItem("lxc.include", to: fifo) }
+            let load: @Sendable () throws -> Void = { try container.loadConfig(from: fifo) }
+            for (what, call) in [("setConfigItem(lxc.include)", include), ("loadConfig(from:)", load)] {
+                let outcome = await resultUnlessHung(.seconds(20), call)
+                guard let outcome else {
+                    Issue.record("\(what) of a FIFO never returned")
+                    let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+                    if writer >= 0 { close(writer) }
+                    continue
+                }
+                if case .failure(let error as LXCError) = outcome {
+                    #expect(error.kind == .invalidArgument, "\(what)")
+                    #expect(error.message.contains("FIFO"), "\(what): \(error)")
+                } else {
+                    Issue.record("\(what) of a FIFO did not throw an LXCError: \(outcome)")
+                }
+            }
+        }
+    }
+
+    @Test func includedDirectoriesAndNestedIncludesAreCheckedToo() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            // A directory of *.conf files is read.
+            let good = "\(sandbox.lxcpath)/good.d"
+            try FileManager.default.createDirectory(atPath: good, withIntermediateDirectories: false)
+            try "lxc.uts.name = from-directory\n".write(toFile: "\(good)/a.conf", atomically: false, encoding: .utf8)
+            try container.setConfigItem("lxc.include", to: good)
+            #expect(try container.configItem("lxc.uts.name") == "from-directory")
+
+            // A FIFO among them is refused.
+            let bad = "\(sandbox.lxcpath)/bad.d"
+            try FileManager.default.createDirectory(atPath: bad, withIntermediateDirectories: false)
+            #expect(mkfifo("\(bad)/b.conf", 0o600) == 0)
+            defer {
+                let writer = open("\(bad)/b.conf", O_WRONLY | O_NONBLOCK)
+                if writer >= 0 { close(writer) }
+            }
+            // A regular file that includes /dev/zero, and one that includes itself.
+            let nested = "\(sandbox.lxcpath)/nested.conf"
+            try "# nested\n  lxc.include = \"/dev/zero\"\n".write(toFile: nested, atomically: false, encoding: .utf8)
+            let looping = "\(sandbox.lxcpath)/loop.conf"
+            try "lxc.include = \(looping)\n".write(toFile: looping, atomically: false, encoding: .utf8)
+
+            for (path, words) in [(bad, "FIFO"), (nested, "character device"), (looping, "includes itself")] {
+                let outcome = await resultUnlessHung(.seconds(20)) { try container.setConfigItem("lxc.include", to: path) }
+                guard let outcome else {
+                    Issue.record("lxc.include of \(path) never returned")
+                    continue
+                }
+                if case .failure(let error as LXCError) = outcome {
+                    #expect(error.kind == .invalidArgument, "\(path)")
+                    #expect(error.message.contains(words), "\(path): \(error)")
+                } else {
+                    Issue.record("lxc.include of \(path) did not throw an LXCError: \(outcome)")
+                }
+                let load = await resultUnlessHung(.seconds(20)) { try container.loadConfig(from: path) }
+                if case .failure(let error as LXCError)? = load {
+                    #expect(error.kind == .invalidArgument, "loadConfig \(path)")
+                } else {
+                    Issue.record("loadConfig(from: \(path)) did not throw an LXCError: \(String(describing: load))")
+                }
+            }
+        }
+    }
 }

@@ -304,7 +304,7 @@ private struct ConfigFilePlace {
     }
 
     /// Refuses a path that names a directory, or something at it that is not a regular file,
-    /// before liblxc is asked for anything.
+    /// and a container directory that is a symbolic link, before liblxc is asked for anything.
     func refuseNonRegularFile(_ operation: String, container: String) throws {
         if file.isEmpty || file == "." || file == ".." {
             throw LXCError(operation: operation, container: container,
@@ -312,6 +312,13 @@ private struct ConfigFilePlace {
                            code: EISDIR, kind: .invalidArgument)
         }
         var info = stat()
+        // The container's own directory is never followed out of the lxcpath (liblxc's
+        // save_config would make or chown what a link there points at).
+        if own && lstat(directory, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR {
+            throw LXCError(operation: operation, container: container,
+                           message: "the container's directory \(quoted(directory)) is \(info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a directory"); the configuration is not written through it",
+                           code: info.st_mode & S_IFMT == S_IFLNK ? ELOOP : ENOTDIR, kind: .invalidArgument)
+        }
         guard lstat(path, &info) == 0 else { return }
         let type = info.st_mode & S_IFMT
         if type == S_IFREG { return }
@@ -328,7 +335,7 @@ private struct ConfigFilePlace {
         let fd = retryingOnInterrupt { open(directory, flags) }
         guard fd >= 0 else {
             let code = errno
-            let why = own && code == ELOOP || code == ENOTDIR
+            let why = own && (code == ELOOP || code == ENOTDIR)
                 ? "the container's directory \(quoted(directory)) is a symbolic link or no directory"
                 : "cannot open its directory \(quoted(directory)): \(errnoPhrase(code))"
             throw LXCError(operation: operation, container: container,

@@ -140,6 +140,24 @@ struct ConfigFileSafetyTests {
         }
     }
 
+    @Test func aContainerDirectoryThatIsALinkIsNotWrittenThrough() throws {
+        try Sandbox.withBlocking { sandbox in
+            let elsewhere = "\(sandbox.lxcpath)/elsewhere"
+            try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
+            try "lxc.uts.name = elsewhere\n".write(toFile: "\(elsewhere)/config", atomically: false, encoding: .utf8)
+            let name = sandbox.uniqueName("linked")
+            #expect(symlink(elsewhere, "\(sandbox.lxcpath)/\(name)") == 0)
+            let container = try sandbox.container(name)
+            try container.setConfigItem("lxc.uts.name", to: "through-the-link")
+            let error = #expect(throws: LXCError.self) { try container.saveConfig() }
+            #expect(error?.kind == .invalidArgument)
+            #expect(error?.message.contains("symbolic link") == true, "\(String(describing: error))")
+            #expect(try String(contentsOfFile: "\(elsewhere)/config", encoding: .utf8) == "lxc.uts.name = elsewhere\n")
+            #expect(try Self.entries(elsewhere) == ["config"])
+            unlink("\(sandbox.lxcpath)/\(name)")
+        }
+    }
+
     // MARK: includes and loads
 
     @Test func includeOrLoadOfDevZeroIsRefusedAtOnce() async throws {

@@ -148,10 +148,10 @@ func replaceFileAtomically(named name: String, in directory: Int32, with bytes: 
     guard fd >= 0 else {
         throw FileReplacementError(code: errno, step: "creating a temporary file beside \(quoted(name))")
     }
-    var open = true
+    var isOpen = true
     func fail(_ code: Int32, _ step: String) -> FileReplacementError {
-        if open { close(fd) }
-        open = false
+        if isOpen { close(fd) }
+        isOpen = false
         unlinkat(directory, temporary, 0)
         return FileReplacementError(code: code, step: step + " (the temporary file \(quoted(temporary)))")
     }
@@ -166,7 +166,7 @@ func replaceFileAtomically(named name: String, in directory: Int32, with bytes: 
     }
     if let code = writeAll(fd: fd, bytes) { throw fail(code, "writing the new file") }
     if retryingOnInterrupt({ fsync(fd) }) != 0 { throw fail(errno, "flushing the new file to disk") }
-    open = false
+    isOpen = false
     // Linux closes the descriptor even when close reports EINTR.
     if close(fd) != 0 && errno != EINTR { throw fail(errno, "closing the new file") }
     if renameat(directory, temporary, directory, name) != 0 {

@@ -49,7 +49,9 @@ static inline int clxc_memfd_create(const char *name) {
  * host's files, creates the missing parent directories and makes the node. liblxc 5.0.2's
  * add_device_node stats the destination path on the host instead of the source, so it cannot
  * add a device at a path the host does not have; the library uses this for that case.
- * Everything after fork() is async-signal-safe, which Swift code cannot promise.
+ * Unlike liblxc, it replaces or removes only a device node: a regular file, directory or
+ * symbolic link at `path` is left alone and the call returns EEXIST (adding) or ENODEV
+ * (removing). Everything after fork() is async-signal-safe, which Swift code cannot promise.
  * Returns 0, or the errno of the step that failed. */
 static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add, mode_t mode, dev_t device) {
     char root[64];
@@ -76,9 +78,18 @@ static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add,
         close(pipefd[0]);
         if (chroot(root) < 0 || chdir("/") < 0) {
             result = errno;
-        } else if (remove(path) < 0 && errno != ENOENT) {
-            result = errno;
-        } else if (add) {
+        } else {
+            struct stat existing;
+            if (lstat(path, &existing) == 0) {
+                if (!S_ISCHR(existing.st_mode) && !S_ISBLK(existing.st_mode))
+                    result = add ? EEXIST : ENODEV;
+                else if (unlink(path) < 0)
+                    result = errno;
+            } else if (errno != ENOENT) {
+                result = errno;
+            }
+        }
+        if (result == 0 && add) {
             for (char *slash = strchr(directories + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
                 *slash = '\0';
                 if (mkdir(directories, 0755) < 0 && errno != EEXIST) {
@@ -105,6 +116,57 @@ static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add,
     if (got != (ssize_t)sizeof(result))
         return ECHILD;
     return result;
+}
+
+/* What is at `path` inside the root filesystem of the process `pid`, without following a
+ * final symbolic link: a child process chroots into /proc/PID/root, as liblxc's
+ * do_add_remove_node does, so that the path resolves as it will when liblxc (or the helper
+ * above) acts on it, and no link inside the container reaches the host. Returns 0 with
+ * `*mode` set, or an errno (ENOENT when nothing is there). */
+static inline int clxc_lstat_in_root(pid_t pid, const char *path, mode_t *mode) {
+    char root[64];
+    struct { int error; mode_t mode; } report = { ECHILD, 0 };
+    if (path[0] != '/')
+        return EINVAL;
+    snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+    int pipefd[2];
+    if (pipe(pipefd) < 0)
+        return errno;
+    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+    fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
+    pid_t child = fork();
+    if (child < 0) {
+        int error = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return error;
+    }
+    if (child == 0) {
+        struct stat info;
+        close(pipefd[0]);
+        report.error = 0;
+        report.mode = 0;
+        if (chroot(root) < 0 || chdir("/") < 0)
+            report.error = errno;
+        else if (lstat(path, &info) < 0)
+            report.error = errno;
+        else
+            report.mode = info.st_mode;
+        (void)!write(pipefd[1], &report, sizeof(report));
+        _exit(0);
+    }
+    close(pipefd[1]);
+    ssize_t got;
+    do {
+        got = read(pipefd[0], &report, sizeof(report));
+    } while (got < 0 && errno == EINTR);
+    close(pipefd[0]);
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    if (got != (ssize_t)sizeof(report))
+        return ECHILD;
+    *mode = report.mode;
+    return report.error;
 }
 
 static inline unsigned int clxc_major(dev_t device) { return major(device); }

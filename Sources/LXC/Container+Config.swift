@@ -39,12 +39,17 @@ extension Container {
     /// An empty value clears the item. The corresponding liblxc call is `c->set_config_item`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a malformed or unknown
-    ///   key or a value with a line break; ``LXCError/Kind/failed`` when liblxc refuses the
+    ///   key or a value with a line break, or for an `lxc.include` of something other than a
+    ///   regular file or directory (a FIFO, `/dev/zero`: liblxc would never return), also
+    ///   further down its own includes; ``LXCError/Kind/failed`` when liblxc refuses the
     ///   value, with its log lines.
     public func setConfigItem(_ key: String, to value: String) throws {
         let operation = "setConfigItem"
         try Validate.configKey(key, operation: operation, container: name)
         try Validate.configValue(value, key: key, operation: operation, container: name)
+        if key == "lxc.include" && !value.isEmpty {
+            try Validate.configSource(value, what: "the included file \(quoted(value))", operation: operation, container: name)
+        }
         let handle = handle
         let pointer = handle.pointer
         guard let set = pointer.pointee.set_config_item else { throw missingFunction(operation, "c->set_config_item") }
@@ -125,9 +130,14 @@ extension Container {
     /// Replaces the configuration loaded on this handle with the one in `path` (the
     /// container's own configuration file when nil).
     ///
-    /// The corresponding liblxc call is `c->load_config`.
+    /// The file, and every file it includes with `lxc.include`, must be a regular file (an
+    /// included directory stands for its `*.conf` files): liblxc reads a configuration to its
+    /// end, so a FIFO or `/dev/zero` would never let it return. The corresponding liblxc call
+    /// is `c->load_config`.
     ///
-    /// - Throws: ``LXCError`` when the file does not exist or does not parse.
+    /// - Throws: ``LXCError`` when the file does not exist or does not parse;
+    ///   ``LXCError/Kind/invalidArgument`` for a file (or an included one) that is not a
+    ///   regular file or directory.
     public func loadConfig(from path: String? = nil) throws {
         let operation = "loadConfig"
         if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
@@ -139,6 +149,12 @@ extension Container {
             throw LXCError(operation: operation, container: name,
                            message: "there is no configuration file at \(quoted(file))", code: ENOENT, kind: .notFound)
         }
+        var info = stat()
+        if stat(file, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
+            throw LXCError(operation: operation, container: name,
+                           message: "the configuration file \(quoted(file)) is a directory", code: EISDIR, kind: .invalidArgument)
+        }
+        try Validate.configSource(file, what: "the configuration file \(quoted(file))", operation: operation, container: name)
         defer { handle.configurationReplaced() }
         try diagnosed(handle) { cursor in
             if load(pointer, path) { return }
@@ -147,34 +163,78 @@ extension Container {
     }
 
     /// Writes the configuration loaded on this handle to `path`, or to the container's
-    /// configuration file when nil.
+    /// configuration file when nil, atomically: a full disk or a crash leaves the old file
+    /// whole.
     ///
-    /// The corresponding liblxc call is `c->save_config`.
+    /// liblxc writes the file in place (it truncates it, then ignores a short write), so on a
+    /// full disk it reported success and left a file cut inside a key, which made the
+    /// container impossible to open, list or destroy. The library therefore lets liblxc write
+    /// the text into a memory file (`/proc/self/fd/N` of a `memfd`), and writes it to a new
+    /// file beside the destination itself: in full, checked, fsynced, renamed over the old
+    /// file, and the directory fsynced. The old file's mode (and owner, for root) is kept; a
+    /// new file is made with liblxc's mode, 0660 minus the umask. As with liblxc, the
+    /// container's directory is made when it is missing, so a configuration can be saved
+    /// before ``create(template:backingStore:options:arguments:)``. A symbolic link,
+    /// directory or other non-regular file at the destination is refused: the configuration
+    /// is never written through a link. The corresponding liblxc call is `c->save_config`.
     ///
-    /// - Throws: ``LXCError`` when the file cannot be written.
+    /// - Throws: ``LXCError``, with the `errno` as ``LXCError/code``, when the file cannot be
+    ///   written (`ENOSPC`: "no space left on device"); the old file is then unchanged and no
+    ///   temporary file is left. ``LXCError/Kind/invalidArgument`` for a destination that is
+    ///   not a regular file.
     public func saveConfig(to path: String? = nil) throws {
         let operation = "saveConfig"
         if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
         let handle = handle
         let pointer = handle.pointer
         guard let save = pointer.pointee.save_config else { throw missingFunction(operation, "c->save_config") }
-        try diagnosed(handle) { cursor in
-            errno = 0
-            if UnprivilegedCalls.oneAtATime({ save(pointer, path) }) { return }
+        let ownFile = configFileName
+        guard let destination = path ?? ownFile else {
+            throw LXCError(operation: operation, container: name,
+                           message: "liblxc has no configuration file name for this container", code: EINVAL,
+                           kind: .invalidArgument)
+        }
+        let place = ConfigFilePlace(destination, own: destination == ownFile)
+        try place.refuseNonRegularFile(operation, container: name)
+
+        let memory = clxc_memfd_create("swift-lxc-config")
+        guard memory >= 0 else {
             let code = errno
-            // An unprivileged user's save hands the file to the container's root through
-            // newuidmap, which fails when the maps are not the user's to give.
+            throw LXCError(operation: operation, container: name,
+                           message: "could not make a memory file for liblxc to write the configuration into: \(errnoPhrase(code))",
+                           code: code)
+        }
+        defer { close(memory) }
+        let bytes = try diagnosed(handle) { cursor -> [UInt8] in
+            errno = 0
+            if UnprivilegedCalls.oneAtATime({ save(pointer, "/proc/self/fd/\(memory)") }) {
+                guard let bytes = readBytesToEnd(fd: memory, from: 0) else {
+                    let code = errno
+                    throw LXCError(operation: operation, container: name,
+                                   message: "could not read back the configuration liblxc wrote: \(errnoPhrase(code))",
+                                   code: code)
+                }
+                return bytes
+            }
+            let code = errno
+            // An unprivileged user's save hands the container's directory to the container's
+            // root through newuidmap, which fails when the maps are not the user's to give.
             if geteuid() != 0, case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
                !problems.isEmpty {
                 throw failure(operation, handle, cursor, kind: .permissionDenied,
-                              "liblxc could not hand the configuration file to the container's root: "
+                              "liblxc could not hand the container's directory to the container's root: "
                                   + problems.joined(separator: "; "))
             }
             var error = failure(operation, handle, cursor,
-                                "liblxc could not write \(quoted(path ?? configFileName ?? "the configuration file"))"
-                                    + (code != 0 ? ": \(errnoDescription(code))" : ""))
+                                "liblxc could not write the configuration for \(quoted(destination))"
+                                    + (code != 0 ? ": \(errnoPhrase(code))" : ""))
             if code != 0 { error.code = code }
             throw error
+        }
+        if place.own {
+            try withNameLock { try place.replace(with: bytes, operation, container: name) }
+        } else {
+            try place.replace(with: bytes, operation, container: name)
         }
     }
 
@@ -220,4 +280,187 @@ extension Container {
 
     @available(*, unavailable, renamed: "clearConfig()")
     public func clear_config() { clearConfig() }
+}
+
+/// Where ``Container/saveConfig(to:)`` writes: the directory and the file's name in it.
+private struct ConfigFilePlace {
+    var path: String
+    var directory: String
+    var file: String
+    /// The container's own configuration file, whose directory must not be a symbolic link.
+    var own: Bool
+
+    init(_ path: String, own: Bool) {
+        self.path = path
+        self.own = own
+        if let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            let parent = String(path[..<slash])
+            directory = parent.isEmpty ? "/" : parent
+            file = String(path[path.utf8.index(after: slash)...])
+        } else {
+            directory = "."
+            file = path
+        }
+    }
+
+    /// Refuses a path that names a directory, or something at it that is not a regular file,
+    /// and a container directory that is a symbolic link, before liblxc is asked for anything.
+    func refuseNonRegularFile(_ operation: String, container: String) throws {
+        if file.isEmpty || file == "." || file == ".." {
+            throw LXCError(operation: operation, container: container,
+                           message: "the configuration file \(quoted(path)) names a directory, not a file",
+                           code: EISDIR, kind: .invalidArgument)
+        }
+        var info = stat()
+        // The container's own directory is never followed out of the lxcpath (liblxc's
+        // save_config would make or chown what a link there points at).
+        if own && lstat(directory, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR {
+            throw LXCError(operation: operation, container: container,
+                           message: "the container's directory \(quoted(directory)) is \(info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a directory"); the configuration is not written through it",
+                           code: info.st_mode & S_IFMT == S_IFLNK ? ELOOP : ENOTDIR, kind: .invalidArgument)
+        }
+        guard lstat(path, &info) == 0 else { return }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFREG { return }
+        let what = type == S_IFDIR ? "a directory" : type == S_IFLNK ? "a symbolic link" : "not a regular file"
+        throw LXCError(operation: operation, container: container,
+                       message: "\(quoted(path)) is \(what); the configuration is written only to a regular file (or a new one), never through a link",
+                       code: type == S_IFDIR ? EISDIR : EINVAL, kind: .invalidArgument)
+    }
+
+    /// Writes `bytes` to a new file beside the old one and renames it over it
+    /// (``replaceFileAtomically(named:in:with:newFileMode:)``).
+    func replace(with bytes: [UInt8], _ operation: String, container: String) throws {
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (own ? O_NOFOLLOW : 0)
+        let fd = retryingOnInterrupt { open(directory, flags) }
+        guard fd >= 0 else {
+            let code = errno
+            let why = own && (code == ELOOP || code == ENOTDIR)
+                ? "the container's directory \(quoted(directory)) is a symbolic link or no directory"
+                : "cannot open its directory \(quoted(directory)): \(errnoPhrase(code))"
+            throw LXCError(operation: operation, container: container,
+                           message: "could not save the configuration to \(quoted(path)): \(why); nothing was written",
+                           code: code, kind: code == ENOENT ? .notFound : code == EACCES || code == EPERM ? .permissionDenied : .failed)
+        }
+        defer { close(fd) }
+        do {
+            // liblxc makes a new configuration file with 0660 (minus the umask).
+            try replaceFileAtomically(named: file, in: fd, with: bytes, newFileMode: 0o660)
+        } catch {
+            let outcome = error.replaced
+                ? "the new file is in place, but may not survive a crash"
+                : "the old file is unchanged"
+            let kind: LXCError.Kind = error.notRegularFile ? .invalidArgument
+                : error.code == EACCES || error.code == EPERM ? .permissionDenied : .failed
+            throw LXCError(operation: operation, container: container,
+                           message: "could not save the configuration to \(quoted(path)): \(errnoPhrase(error.code)) (\(error.step)); \(outcome)",
+                           code: error.code, kind: kind)
+        }
+    }
+}
+
+extension Validate {
+    /// Refuses a configuration file for liblxc to read (``Container/loadConfig(from:)``, an
+    /// `lxc.include`) that is neither a regular file nor a directory, and the same for every
+    /// file it includes, before liblxc opens any of them.
+    ///
+    /// liblxc copies a configuration file into memory up to its end: a FIFO blocks it for
+    /// ever, `/dev/zero` never ends (it spins a core and fills the memory). An included
+    /// directory stands for its `*.conf` files. A file that includes itself (through any
+    /// chain of includes) is refused as well: liblxc would recurse until its stack ran out.
+    /// A path that does not exist is left to liblxc, which reports it.
+    static func configSource(_ path: String, what: String, operation: String, container: String?) throws {
+        var chain: [(dev_t, ino_t)] = []
+        try configSource(path, what: what, chain: &chain, operation: operation, container: container)
+    }
+
+    private static func configSource(_ path: String, what: String, chain: inout [(dev_t, ino_t)],
+                                     operation: String, container: String?) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            for file in configFilesOfIncludedDirectory(path) {
+                var entry = stat()
+                // liblxc reads each entry as a file; a directory among them fails at once.
+                guard stat(file, &entry) == 0, entry.st_mode & S_IFMT != S_IFDIR else { continue }
+                try configSource(file, what: "configuration file \(quoted(file)) (in the included directory \(quoted(path)))",
+                                 chain: &chain, operation: operation, container: container)
+            }
+        case S_IFREG:
+            if chain.contains(where: { $0 == (info.st_dev, info.st_ino) }) {
+                throw LXCError(operation: operation, container: container,
+                               message: "\(what) includes itself (through lxc.include); liblxc would read it in an endless loop",
+                               code: ELOOP, kind: .invalidArgument)
+            }
+            let fd = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+            guard fd >= 0 else { return }  // liblxc reports what it cannot open
+            defer { close(fd) }
+            // Still a regular file once open (it could have been swapped since the stat).
+            var opened = stat()
+            guard fstat(fd, &opened) == 0, opened.st_mode & S_IFMT == S_IFREG, let bytes = readBytesToEnd(fd: fd, from: nil)
+            else {
+                throw LXCError(operation: operation, container: container,
+                               message: "\(what) changed while it was checked; try again", code: EAGAIN, kind: .failed)
+            }
+            chain.append((info.st_dev, info.st_ino))
+            defer { chain.removeLast() }
+            for include in includedPaths(in: bytes) {
+                try configSource(include, what: "\(quoted(include)), included by \(quoted(path)),",
+                                 chain: &chain, operation: operation, container: container)
+            }
+        default:
+            let type: String = switch info.st_mode & S_IFMT {
+            case S_IFIFO: "a FIFO"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+            throw LXCError(operation: operation, container: container,
+                           message: "\(what) is \(type); liblxc reads a configuration to its end, which a FIFO or a device such as /dev/zero never reaches, so only regular files and directories are read",
+                           code: EINVAL, kind: .invalidArgument)
+        }
+    }
+
+    /// The files liblxc reads for an included directory: its entries whose names end in
+    /// `.conf` after at least one other character (confile.c's `do_includedir`).
+    private static func configFilesOfIncludedDirectory(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        let capacity = MemoryLayout.size(ofValue: dirent().d_name)
+        var files: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: capacity) { String(cString: $0) }
+            }
+            if name.utf8.count >= 6 && name.hasSuffix(".conf") {
+                files.append(path.hasSuffix("/") ? path + name : path + "/" + name)
+            }
+        }
+        return files
+    }
+
+    /// The values of the `lxc.include` lines of a configuration file, read as liblxc's
+    /// `parse_line` reads them: lines end at CR, LF or NUL; blanks and tabs around the key
+    /// and value are dropped, and one pair of matching quotes around the value.
+    static func includedPaths(in bytes: [UInt8]) -> [String] {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var paths: [String] = []
+        for line in bytes.split(whereSeparator: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == 0 }) {
+            let text = line.drop(while: isBlank)
+            guard let equals = text.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            var key = text[..<equals]
+            while let last = key.last, isBlank(last) { key = key.dropLast() }
+            guard key.elementsEqual("lxc.include".utf8) else { continue }
+            var value = text[text.index(after: equals)...].drop(while: isBlank)
+            while let last = value.last, isBlank(last) { value = value.dropLast() }
+            if let first = value.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"),
+               value.count > 1, value.last == first {
+                value = value.dropFirst().dropLast()
+            }
+            if !value.isEmpty { paths.append(String(decoding: value, as: UTF8.self)) }
+        }
+        return paths
+    }
 }

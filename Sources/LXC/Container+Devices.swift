@@ -17,6 +17,9 @@ extension Container {
     /// the container's device program, so there the node works only for a device the
     /// container's configuration allows already.
     ///
+    /// A device node already at `destination` is replaced; a regular file, directory or
+    /// symbolic link there is refused and left alone (liblxc would delete it).
+    ///
     /// ```swift
     /// try container.addDeviceNode("/dev/fuse")
     /// try container.addDeviceNode("/dev/null", at: "/dev/null2")
@@ -24,8 +27,10 @@ extension Container {
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a path that is not
     ///   absolute or has `..`, a line break or NUL; ``LXCError/Kind/notFound`` when `source`
-    ///   does not exist or is not a device; ``LXCError/Kind/wrongState`` when the container is
-    ///   not running; ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
+    ///   does not exist or is not a device; ``LXCError/Kind/alreadyExists`` when something
+    ///   other than a device node is at the destination in the container;
+    ///   ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
     public func addDeviceNode(_ source: String, at destination: String? = nil) throws {
         try deviceNode("addDeviceNode", source, destination, adding: true)
     }
@@ -35,9 +40,12 @@ extension Container {
     ///
     /// The corresponding liblxc call is `c->remove_device_node`. For a destination other than
     /// `source` (see ``addDeviceNode(_:at:)``) only the node is removed: the device stays
-    /// allowed, since the container may use it at its own path as well.
+    /// allowed, since the container may use it at its own path as well. Only a device node
+    /// is removed: a regular file, directory or symbolic link at the destination is refused
+    /// and left alone (liblxc would delete it).
     ///
-    /// - Throws: as ``addDeviceNode(_:at:)``.
+    /// - Throws: as ``addDeviceNode(_:at:)``, but ``LXCError/Kind/invalidArgument`` when
+    ///   the destination in the container is not a device node.
     public func removeDeviceNode(_ source: String, at destination: String? = nil) throws {
         try deviceNode("removeDeviceNode", source, destination, adding: false)
     }
@@ -66,6 +74,7 @@ extension Container {
             throw missingFunction(operation, member)
         }
         try requireRunning(operation)
+        try refuseNonDeviceNode(operation, at: destination ?? source, adding: adding)
         if let destination, destination != source {
             // liblxc (5.0.2) stats the destination on the host rather than the source: it would
             // fail for a path the host lacks and add the wrong device for one the host has.
@@ -103,6 +112,10 @@ extension Container {
             }
         }
         let code = clxc_device_node_in_root(pid, destination, adding ? 1 : 0, info.st_mode, info.st_rdev)
+        if code == EEXIST && adding || code == ENODEV && !adding {
+            // Something other than a device node appeared there since the check.
+            throw notADeviceNode(operation, destination, "something other than a device node", adding: adding)
+        }
         if code != 0 {
             try requireRunning(operation)
             throw LXCError(operation: operation, container: name,
@@ -110,6 +123,47 @@ extension Container {
                                            : "could not remove \(quoted(destination)) in the container: \(errnoDescription(code))",
                            code: code, kind: .failed)
         }
+    }
+
+    /// Refuses to replace (adding) or remove something at `path` in the container that is
+    /// not a device node: liblxc's `do_add_remove_node` unlinks whatever is there, a regular
+    /// file or a symbolic link included. The path is looked at from a child process chrooted
+    /// into the container's root, as liblxc resolves it, so no link inside reaches the host.
+    private func refuseNonDeviceNode(_ operation: String, at path: String, adding: Bool) throws {
+        guard let pid = initPID else { return }  // liblxc reports the container gone
+        var mode: mode_t = 0
+        let code = clxc_lstat_in_root(pid, path, &mode)
+        if code == ENOENT { return }
+        if code != 0 {
+            // chroot needs CAP_SYS_CHROOT on the host: an ordinary user's call goes on to
+            // liblxc, which cannot make or remove the node either and says so.
+            if code == EPERM && geteuid() != 0 { return }
+            try requireRunning(operation)
+            throw LXCError(operation: operation, container: name,
+                           message: "could not look at \(quoted(path)) in the container: \(errnoPhrase(code)); nothing was changed",
+                           code: code, kind: .failed)
+        }
+        let type = mode & S_IFMT
+        if type == S_IFCHR || type == S_IFBLK { return }
+        let what = switch type {
+        case S_IFREG: "a regular file"
+        case S_IFDIR: "a directory"
+        case S_IFLNK: "a symbolic link"
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        default: "something other than a device node"
+        }
+        throw notADeviceNode(operation, path, what, adding: adding)
+    }
+
+    private func notADeviceNode(_ operation: String, _ path: String, _ what: String, adding: Bool) -> LXCError {
+        adding
+            ? LXCError(operation: operation, container: name,
+                       message: "\(quoted(path)) in the container is \(what), not a device node; it is left as it is (remove it first to put a device node there)",
+                       code: EEXIST, kind: .alreadyExists)
+            : LXCError(operation: operation, container: name,
+                       message: "\(quoted(path)) in the container is \(what), not a device node; nothing was removed",
+                       code: EINVAL, kind: .invalidArgument)
     }
 
     // MARK: mounts

@@ -113,4 +113,103 @@ struct DeviceTests {
             #expect(relative?.kind == .invalidArgument)
         }
     }
+
+    // MARK: only device nodes are replaced or removed
+
+    static let chrootReason = "device nodes are made and looked at from a process chrooted into the container (CAP_SYS_CHROOT, CAP_MKNOD on the host)"
+
+    @Test(.privilegedOnly(chrootReason))
+    func aRegularFileAtTheDestinationIsNeitherReplacedNorRemoved() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.start()
+            let root = "/proc/\(try #require(container.initPID))/root"
+            let file = "/dev/swlx-file"
+            try "precious\n".write(toFile: root + file, atomically: false, encoding: .utf8)
+
+            let added = #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/null", at: file) }
+            #expect(added?.kind == .alreadyExists, "\(String(describing: added))")
+            #expect(added?.message.contains("regular file") == true, "\(String(describing: added))")
+            let removed = #expect(throws: LXCError.self) { try container.removeDeviceNode("/dev/null", at: file) }
+            #expect(removed?.kind == .invalidArgument, "\(String(describing: removed))")
+            #expect(try String(contentsOfFile: root + file, encoding: .utf8) == "precious\n")
+
+            // At the source's own path, where liblxc's add_device_node does the work: the
+            // container's /dev/full made a regular file.
+            unlink(root + "/dev/full")
+            try "also precious\n".write(toFile: root + "/dev/full", atomically: false, encoding: .utf8)
+            let addedThere = #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/full") }
+            #expect(addedThere?.kind == .alreadyExists, "\(String(describing: addedThere))")
+            let removedThere = #expect(throws: LXCError.self) { try container.removeDeviceNode("/dev/full") }
+            #expect(removedThere?.kind == .invalidArgument, "\(String(describing: removedThere))")
+            #expect(try String(contentsOfFile: root + "/dev/full", encoding: .utf8) == "also precious\n")
+        }
+    }
+
+    @Test(.privilegedOnly(chrootReason))
+    func aDirectoryAtTheDestinationIsNeitherReplacedNorRemoved() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.start()
+            let root = "/proc/\(try #require(container.initPID))/root"
+            let directory = "/dev/swlx-directory"
+            #expect(mkdir(root + directory, 0o755) == 0)
+
+            let added = #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/null", at: directory) }
+            #expect(added?.kind == .alreadyExists, "\(String(describing: added))")
+            let removed = #expect(throws: LXCError.self) { try container.removeDeviceNode("/dev/null", at: directory) }
+            #expect(removed?.kind == .invalidArgument, "\(String(describing: removed))")
+            var info = stat()
+            #expect(lstat(root + directory, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR, "the directory is still there")
+        }
+    }
+
+    @Test(.privilegedOnly(chrootReason))
+    func aSymbolicLinkAtTheDestinationIsNeitherReplacedNorRemovedNorFollowedOut() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.start()
+            let root = "/proc/\(try #require(container.initPID))/root"
+            // A link to a file of the host (by its host path) and one to the container's own.
+            let hostFile = "\(sandbox.lxcpath)/host-file"
+            try "host\n".write(toFile: hostFile, atomically: false, encoding: .utf8)
+            #expect(symlink(hostFile, root + "/dev/swlx-host-link") == 0)
+            #expect(symlink("/etc/passwd", root + "/dev/swlx-link") == 0)
+            let passwd = try LXCCtlRunner.bytes(of: root + "/etc/passwd")
+
+            for link in ["/dev/swlx-host-link", "/dev/swlx-link"] {
+                let added = #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/null", at: link) }
+                #expect(added?.kind == .alreadyExists, "\(link): \(String(describing: added))")
+                #expect(added?.message.contains("symbolic link") == true, "\(link): \(String(describing: added))")
+                let removed = #expect(throws: LXCError.self) { try container.removeDeviceNode("/dev/null", at: link) }
+                #expect(removed?.kind == .invalidArgument, "\(link): \(String(describing: removed))")
+                var info = stat()
+                #expect(lstat(root + link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK, "\(link) is still a link")
+            }
+            #expect(try String(contentsOfFile: hostFile, encoding: .utf8) == "host\n")
+            #expect(try LXCCtlRunner.bytes(of: root + "/etc/passwd") == passwd)
+
+            // A link to a host directory in the middle of the path resolves inside the
+            // container, where that directory does not exist: nothing appears on the host.
+            #expect(symlink(sandbox.lxcpath, root + "/dev/swlx-host-directory") == 0)
+            #expect(throws: LXCError.self) { try container.addDeviceNode("/dev/null", at: "/dev/swlx-host-directory/node") }
+            #expect(!FileManager.default.fileExists(atPath: "\(sandbox.lxcpath)/node"))
+        }
+    }
+
+    @Test(.privilegedOnly(chrootReason))
+    func aDeviceNodeAtTheDestinationIsReplaced() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.start()
+            let root = "/proc/\(try #require(container.initPID))/root"
+            try container.addDeviceNode("/dev/null", at: "/dev/swlx-node")
+            try container.addDeviceNode("/dev/zero", at: "/dev/swlx-node")
+            var node = stat(), zero = stat()
+            #expect(stat(root + "/dev/swlx-node", &node) == 0 && stat("/dev/zero", &zero) == 0)
+            #expect(node.st_mode & S_IFMT == S_IFCHR && node.st_rdev == zero.st_rdev)
+            try container.removeDeviceNode("/dev/zero", at: "/dev/swlx-node")
+            #expect(lstat(root + "/dev/swlx-node", &node) != 0)
+        }
+    }
 }

@@ -232,7 +232,7 @@ extension Container {
             throw error
         }
         if place.own {
-            try withNameLock { try place.replace(with: bytes, operation, container: name) }
+            try withDirectoryLock(operation: operation) { try place.replace(with: bytes, operation, container: name) }
         } else {
             try place.replace(with: bytes, operation, container: name)
         }

@@ -250,4 +250,18 @@ static inline struct clxc_call_log *clxc_call_log_swap(struct clxc_call_log *log
     return previous;
 }
 
+/* lxc_log_init with a file sets liblxc's lxc_log_use_global_fd, and lxc_log_close does not
+ * reset it: liblxc then ignores every handle's own log descriptor for the rest of the process.
+ * The flag is a variable that liblxc.so exports (log.c, not in its headers); it is referenced
+ * weakly, so that a liblxc without it still loads. Returns 1 when the flag was reset (what
+ * lxc_log_init found before), 0 when this liblxc has no such variable. */
+#include <stdbool.h>
+extern bool lxc_log_use_global_fd __attribute__((weak));
+static inline int clxc_log_use_container_descriptors(void) {
+    if (&lxc_log_use_global_fd == NULL)
+        return 0;
+    lxc_log_use_global_fd = false;
+    return 1;
+}
+
 #endif

@@ -69,11 +69,11 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
     /// failing `setConfigItem` and a `stop` from two tasks. Each of those errors may then
     /// quote the other call's in-process lines as well as its own.
     ///
-    /// When the container's configuration names an `lxc.log.file` of its own, or the program
-    /// routed liblxc's log to a file with ``LXC/startLogging(_:)`` (or closed it with
-    /// ``LXC/stopLogging()``), the library reads that shared file instead and keeps the lines
-    /// that name the container: lines of other calls on a container of the same name logged
-    /// meanwhile may then appear too.
+    /// When the container's configuration names an `lxc.log.file` of its own, or while the
+    /// program routes liblxc's log to a file with ``LXC/startLogging(_:)`` (until
+    /// ``LXC/stopLogging()``), liblxc writes there instead; the library reads that shared file
+    /// and keeps the lines that name the container, so lines of other calls on a container of
+    /// the same name logged meanwhile may then appear too.
     public var log: [String]
 
     /// Makes an error; `message` should say what went wrong in words a user can act on.

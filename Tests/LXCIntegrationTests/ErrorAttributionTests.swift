@@ -13,6 +13,10 @@ struct ErrorAttributionTests {
     /// Failing calls of several kinds on several containers at once, and on one container
     /// from several handles while snapshots of it log: no error quotes a line of another call.
     @Test func concurrentFailuresQuoteOnlyTheirOwnLines() async throws {
+        try await ProcessLog.inTurn { try await concurrentFailures() }
+    }
+
+    private func concurrentFailures() async throws {
         try await Sandbox.with { sandbox in
             // Containers made one after another (the point is the failures, not the creates).
             let shared = try await sandbox.busybox()        // snapshots, and failing runs on it
@@ -98,6 +102,10 @@ struct ErrorAttributionTests {
     /// Failing starts of one container from two handles at once, each attempt with a root
     /// filesystem of its own: no error quotes the monitor lines of another attempt.
     @Test func concurrentFailedStartsOfOneContainerFromTwoHandlesKeepTheirOwnLines() async throws {
+        try await ProcessLog.inTurn { try await concurrentFailedStartsFromTwoHandles() }
+    }
+
+    private func concurrentFailedStartsFromTwoHandles() async throws {
         try await Sandbox.with { sandbox in
             let first = try await sandbox.busybox()
             let second = try sandbox.container(first.name)

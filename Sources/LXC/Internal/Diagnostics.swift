@@ -351,8 +351,9 @@ extension Handle {
         var begun = log.begin()
         if begun == nil {
             // Not while another thread writes the configuration or starts the container
-            // (liblxc's start forks a copy of the configuration).
-            configWrites.withLock { _ in log.attach(pointer) }
+            // (liblxc's start forks a copy of the configuration); a start holds the lock for
+            // as long as it takes, and is not waited for: the call then goes without.
+            _ = configWrites.withLockIfAvailable { _ in log.attach(pointer) }
             begun = log.begin()
         }
         guard let (target, start) = begun else { return .none }

@@ -269,4 +269,61 @@ static inline int clxc_fork_guard_install(void) {
     return pthread_atfork(clxc_fork_guard_lock, clxc_fork_guard_unlock, clxc_fork_guard_unlock);
 }
 
+/* Call logs (see Diagnostics.swift): while a liblxc call runs on a thread, every process that
+ * thread forks (liblxc's monitor of a start, its attach helpers, the library's isolated
+ * children) writes liblxc's log into a memory file of that call's own instead of the handle's
+ * log descriptor. The prepare handler makes the memory file in the parent at the call's first
+ * fork; the child handler points the child's copy of the handle's descriptor (`target`) at it,
+ * with dup3, only when `target` is still the handle's log (same device and inode), and forgets
+ * the call so that the child's own forks inherit the redirected descriptor. The parent's
+ * descriptors are never changed. The thread-local pointer is static: only Diagnostics.swift
+ * may call these functions, so that the program has one copy of it. */
+#include <sys/stat.h>
+struct clxc_call_log {
+    int fd;       /* the call's memory file; -1 until the call's first fork */
+    int target;   /* the handle's log descriptor (liblxc's conf->logfd) */
+    dev_t device; /* what `target` refers to while it is the handle's log */
+    ino_t inode;
+};
+static _Thread_local struct clxc_call_log *clxc_current_call_log = NULL;
+static inline void clxc_call_log_prepare(void) {
+    struct clxc_call_log *log = clxc_current_call_log;
+    if (log && log->fd < 0)
+        log->fd = clxc_memfd_create("swift-lxc-call-log");
+}
+static inline void clxc_call_log_child(void) {
+    struct clxc_call_log *log = clxc_current_call_log;
+    if (!log)
+        return;
+    clxc_current_call_log = NULL;
+    if (log->fd < 0)
+        return;
+    struct stat info;
+    if (fstat(log->target, &info) == 0 && info.st_dev == log->device && info.st_ino == log->inode)
+        (void)syscall(SYS_dup3, log->fd, log->target, O_CLOEXEC); /* dup3 needs _GNU_SOURCE */
+    (void)close(log->fd);
+}
+static inline int clxc_call_log_install(void) {
+    return pthread_atfork(clxc_call_log_prepare, NULL, clxc_call_log_child);
+}
+static inline struct clxc_call_log *clxc_call_log_swap(struct clxc_call_log *log) {
+    struct clxc_call_log *previous = clxc_current_call_log;
+    clxc_current_call_log = log;
+    return previous;
+}
+
+/* lxc_log_init with a file sets liblxc's lxc_log_use_global_fd, and lxc_log_close does not
+ * reset it: liblxc then ignores every handle's own log descriptor for the rest of the process.
+ * The flag is a variable that liblxc.so exports (log.c, not in its headers); it is referenced
+ * weakly, so that a liblxc without it still loads. Returns 1 when the flag was reset (what
+ * lxc_log_init found before), 0 when this liblxc has no such variable. */
+#include <stdbool.h>
+extern bool lxc_log_use_global_fd __attribute__((weak));
+static inline int clxc_log_use_container_descriptors(void) {
+    if (&lxc_log_use_global_fd == NULL)
+        return 0;
+    lxc_log_use_global_fd = false;
+    return 1;
+}
+
 #endif

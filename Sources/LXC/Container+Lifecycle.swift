@@ -223,8 +223,11 @@ extension Container {
     /// said otherwise) and waits until the container reports `RUNNING`. A daemonized start
     /// in liblxc also moves the calling process into the container's monitor cgroup and
     /// leaves it there; the library moves the process back into the cgroups it was in, so a
-    /// long-running program leaves no monitor cgroups behind. The corresponding liblxc call
-    /// is `c->start`.
+    /// long-running program leaves no monitor cgroups behind. After a start that failed, the
+    /// library removes the empty `lxc.monitor.<name>` and `lxc.payload.<name>` cgroups that
+    /// the start made and liblxc could not remove (it cannot while the calling process is
+    /// still inside); it leaves them when a start of the same container that succeeded
+    /// meanwhile may own them. The corresponding liblxc call is `c->start`.
     ///
     /// After `setDaemonizes(false)`, liblxc would make the calling process the container's
     /// monitor, which is unsafe in a multi-threaded process; a child process of the library
@@ -254,7 +257,9 @@ extension Container {
             // liblxc would make this process the container's monitor and start the init with
             // a raw clone, unsafe in a multi-threaded process: a child of its own does it.
             try diagnosed(handle) { cursor in
+                let cgroups = ContainerCgroups.note(name)
                 let outcome = Isolated.startInForeground(pointer, useInit: useInit, arguments: arguments)
+                if !outcome.succeeded { removeCgroups(cgroups) }
                 if outcome.succeeded {
                     // liblxc reports a foreground start that ran as a success and leaves the
                     // init's wait status in error_num.
@@ -270,8 +275,9 @@ extension Container {
             return
         }
         try diagnosed(handle) { cursor in
+            let cgroups = ContainerCgroups.note(name)
             let started = UnprivilegedCalls.oneAtATime {
-                CallerCgroups.preservingMembership {
+                CallerCgroups.preservingMembership(removingAbandonedMonitors: false) {
                     handle.configWrites.withLock { _ in
                         if arguments.isEmpty {
                             return start(pointer, useInit ? 1 : 0, nil)
@@ -285,10 +291,12 @@ extension Container {
                 // exited straight after. When the init is gone by now, say so; one that exits
                 // a moment later cannot be told from a short-lived init here.
                 if pointer.pointee.daemonize && state == .stopped {
+                    removeCgroups(cgroups)
                     throw initExitedError(handle, cursor, useInit: useInit, arguments: arguments)
                 }
                 return
             }
+            removeCgroups(cgroups)
             throw startFailure(handle, cursor)
         }
     }
@@ -309,6 +317,13 @@ extension Container {
                            message: "the container has no root filesystem configured (lxc.rootfs.path is empty); liblxc would start it on the host's own root, so it is not started",
                            code: EINVAL, kind: .invalidArgument)
         }
+    }
+
+    /// After a failed start: removes the empty `lxc.monitor.<name>` and `lxc.payload.<name>`
+    /// cgroups it made that liblxc could not remove (see ``ContainerCgroups``), unless a
+    /// start of the container that succeeded meanwhile may own them.
+    private func removeCgroups(_ cgroups: ContainerCgroups) {
+        cgroups.removeAbandoned { [self] in state }
     }
 
     /// The error for a start whose init exited at once.

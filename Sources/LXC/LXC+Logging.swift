@@ -83,12 +83,19 @@ extension LXC {
 
     /// Closes liblxc's process-wide log file.
     ///
-    /// Once a program has given liblxc a log file, liblxc ignores containers' own log files
-    /// for the rest of the process, even after `lxc_log_close`. So that failed calls can still
-    /// quote liblxc's reasons, the library then points liblxc's log at a memory file of its
-    /// own, errors only. The corresponding liblxc call is `lxc_log_close`.
+    /// Once a program has given liblxc a log file, liblxc ignores containers' own log
+    /// descriptors, even after `lxc_log_close`, until its flag for that
+    /// (`lxc_log_use_global_fd`, which liblxc exports but does not declare) is reset; the
+    /// library resets it, so that each call's errors quote its own lines again (see
+    /// ``LXCError/log``). With a liblxc that lacks the flag, the library points liblxc's log at
+    /// a memory file of its own instead, errors only, and failed calls quote the lines that
+    /// name their container. The corresponding liblxc call is `lxc_log_close`.
     public static func stopLogging() {
         lxc_log_close()
+        if clxc_log_use_container_descriptors() != 0 {
+            globalLogFile.withLock { $0 = nil }
+            return
+        }
         guard let shared = SharedDiagnosticLog.shared else {
             globalLogFile.withLock { $0 = nil }
             return

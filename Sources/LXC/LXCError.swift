@@ -50,7 +50,30 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
     public var code: Int32?
     /// The kind of failure.
     public var kind: Kind
-    /// The ERROR lines liblxc logged during the failed call, without their timestamps.
+    /// The ERROR lines liblxc logged for the failed call, oldest first, without liblxc's
+    /// prefix (name, timestamp, level, source location).
+    ///
+    /// liblxc's log is one per process (`lxc_log_init`), so the library keeps each call's
+    /// lines apart by descriptor, not by name:
+    /// - each handle (each ``Container`` instance; each `run`, `output` or other attach uses
+    ///   a handle of its own) has its own log descriptor, pointed at a memory file of the
+    ///   library's through `lxc.log.file`; calls on other instances, other containers and
+    ///   other lxcpaths never write there;
+    /// - the processes liblxc forks during the call (the monitor of a start, attach's
+    ///   helpers, the library's isolated children for create, clone, snapshots, rename and
+    ///   destroy) write into a memory file of that call's own, during the call and after it
+    ///   (a monitor's lines when its container stops later reach no other call).
+    ///
+    /// What is not kept apart: lines that liblxc writes in this process (not in a forked
+    /// process) while two calls run at the same moment on one `Container` instance, such as a
+    /// failing `setConfigItem` and a `stop` from two tasks. Each of those errors may then
+    /// quote the other call's in-process lines as well as its own.
+    ///
+    /// When the container's configuration names an `lxc.log.file` of its own, or while the
+    /// program routes liblxc's log to a file with ``LXC/startLogging(_:)`` (until
+    /// ``LXC/stopLogging()``), liblxc writes there instead; the library reads that shared file
+    /// and keeps the lines that name the container, so lines of other calls on a container of
+    /// the same name logged meanwhile may then appear too.
     public var log: [String]
 
     /// Makes an error; `message` should say what went wrong in words a user can act on.

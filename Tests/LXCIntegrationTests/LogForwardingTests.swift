@@ -33,6 +33,10 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
 @Suite("liblxc's log in swift-log", .integration, .timeLimit(.minutes(2)))
 struct LogForwardingTests {
     @Test func errorsOfAFailedStartReachTheLoggerAndTheThrownError() async throws {
+        try await ProcessLog.inTurn { try await errorsOfAFailedStartReachTheLogger() }
+    }
+
+    private func errorsOfAFailedStartReachTheLogger() async throws {
         try await Sandbox.with { sandbox in
             let handler = RecordingLogHandler()
             let logger = Logger(label: "lxc-test") { _ in handler }

@@ -190,4 +190,15 @@ struct CgroupParsingTests {
             "Error (criu/kerndat.c:1615): kerndat_vdso_fill_symtable failed when initializing kerndat.",
         ])
     }
+
+    // MARK: a container's cgroups by name
+
+    @Test(arguments: [
+        ("lxc.payload.web", true), ("lxc.monitor.web", true), ("lxc.payload.web-1", true),
+        ("lxc.monitor.web-12", true), ("lxc.payload.webserver", false), ("lxc.payload.web-", false),
+        ("lxc.payload.web-1a", false), ("lxc.pivot", false), ("lxc.payload.we", false), ("web", false),
+    ])
+    func containerCgroupsAreMatchedByWholeNameAndNumber(entry: String, matches: Bool) {
+        #expect(CgroupParsing.isContainerCgroup(entry, of: "web") == matches)
+    }
 }

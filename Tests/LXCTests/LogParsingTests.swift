@@ -27,4 +27,18 @@ struct LogParsingTests {
         #expect(LiblxcLogLine.errors(in: text, container: "my box") == ["boom"])
         #expect(LiblxcLogLine.errors(in: text, container: "my").isEmpty)
     }
+
+    /// A call's own log (its handle's file, its forked processes' file) is read whole: lines
+    /// of any name, and lines liblxc wrote outside a handle's call, which carry no name.
+    @Test func ownLogsKeepEverySevereLineWithItsTimestamp() {
+        let text = """
+        lxc snap0 20261123112229.351 ERROR    lxccontainer - l.c:f:1 - about the clone the call made
+        lxc 20261123112229.352 ERROR    start - s.c:g:2 - without a name
+        lxc web 20261123112229.353 WARN     start - s.c:h:3 - only a warning
+        """
+        let entries = LiblxcLogLine.severeEntries(in: text, container: nil)
+        #expect(entries.map(\.message) == ["about the clone the call made", "without a name"])
+        #expect(entries.map(\.timestamp) == ["20261123112229.351", "20261123112229.352"])
+        #expect(LiblxcLogLine.severeEntries(in: text, container: "web").isEmpty)
+    }
 }

@@ -306,11 +306,14 @@ enum CallerCgroups {
     private static let starts = Locked<StartsInFlight>(StartsInFlight())
 
     /// Runs a start and puts the process back into the cgroups it was in before; after a
-    /// failed start, also removes the monitor cgroups liblxc could not.
+    /// failed start, also removes the monitor cgroups liblxc could not, unless
+    /// `removingAbandonedMonitors` is false (a start that removes its container's cgroups by
+    /// name, ``ContainerCgroups``: the process may have been moved into another container's
+    /// monitor cgroup since).
     ///
     /// Concurrent starts share the memberships noted by the first, since a later one would
     /// otherwise note the monitor cgroup an earlier one had just moved the process into.
-    static func preservingMembership(_ start: () -> Bool) -> Bool {
+    static func preservingMembership(removingAbandonedMonitors: Bool = true, _ start: () -> Bool) -> Bool {
         let (started, left) = ForkGate.asStart { () -> (Bool, [String]) in
             let home = starts.withLock { state -> [CgroupMembership] in
                 if state.count == 0 { state.home = current() }
@@ -321,7 +324,125 @@ enum CallerCgroups {
             let started = start()
             return (started, restore(home, reportingAway: !started))
         }
-        if !started { removeAbandonedMonitorCgroups(left) }
+        if !started && removingAbandonedMonitors { removeAbandonedMonitorCgroups(left) }
         return started
+    }
+
+    /// The directories below which liblxc makes a container's cgroups: the mount point of
+    /// each hierarchy (a privileged container's, by default), and the cgroups the process is
+    /// in (an unprivileged user's delegated ones).
+    static func containerCgroupBases() -> [String] {
+        guard let mounts = MountTable.current() else { return [] }
+        var bases = mounts.values.map(\.mountPoint)
+        bases += current().compactMap { directory(of: $0, in: mounts) }
+        var seen = Set<String>()
+        return bases.filter { seen.insert($0).inserted }
+    }
+}
+
+/// The cgroups liblxc makes for one container (`lxc.monitor.<name>`, `lxc.payload.<name>`),
+/// noted before a start so that what a failed start left can be removed after it.
+///
+/// liblxc's monitor removes both when the start fails, but not a cgroup that a process is still
+/// in: the calling process, which a daemonized start moves into the monitor cgroup until the
+/// library moves it back. With starts of other containers running at the same moment, the
+/// process may have been moved on into their monitor cgroups meanwhile, so a failed start
+/// finds its own cgroups by name.
+struct ContainerCgroups: Sendable {
+    let name: String
+    /// Where liblxc makes them (``CallerCgroups/containerCgroupBases()``).
+    let bases: [String]
+    /// The bases in which a cgroup of the container existed before the start, with the
+    /// container's cgroups there.
+    let before: [String: Set<String>]
+
+    /// Notes the container's cgroups before a start: two `access` calls per base when there
+    /// are none (as usual), a listing of the base otherwise.
+    static func note(_ name: String) -> ContainerCgroups {
+        let bases = CallerCgroups.containerCgroupBases()
+        var before: [String: Set<String>] = [:]
+        for base in bases where fileExists(base + "/lxc.monitor." + name) || fileExists(base + "/lxc.payload." + name) {
+            before[base] = Set(entries(of: name, in: base))
+        }
+        return ContainerCgroups(name: name, bases: bases, before: before)
+    }
+
+    /// The container's cgroups that the start may have made and that are there now.
+    ///
+    /// Where neither name was taken before, liblxc took the plain names (it appends `-N` only
+    /// to a taken name; a second start of the same container fails at its command socket
+    /// before it makes cgroups), so only those are looked at; elsewhere, the container's
+    /// cgroups that are new.
+    func made() -> [String] {
+        bases.flatMap { base -> [String] in
+            if let existing = before[base] {
+                return entries(in: base).filter { !existing.contains($0) }
+            }
+            return ["lxc.monitor.", "lxc.payload."].map { base + "/" + $0 + name }.filter(fileExists)
+        }
+    }
+
+    /// Removes the empty cgroups that `made()` finds, deepest first, after a failed start.
+    ///
+    /// `monitorState` tells whether a monitor of the container is alive: while it is aborting
+    /// or stopping (the failed start's own monitor, cleaning up), the removal waits; when a
+    /// monitor is starting or running (another start of the container, from this process or
+    /// another, succeeded meanwhile), the cgroups may be its own, and the removal stops. A
+    /// cgroup that still holds a process is never removed (`rmdir` refuses it). The caller
+    /// waits up to a second; what is left then is retried in the background for half a minute.
+    func removeAbandoned(monitorState: @escaping @Sendable () -> ContainerState) {
+        var remaining = made()
+        for attempt in 0..<20 where !remaining.isEmpty {
+            if attempt > 0 { usleep(50_000) }
+            guard let next = Self.removalPass(remaining, monitorState: monitorState) else { return }
+            remaining = next
+        }
+        if !remaining.isEmpty {
+            let left = remaining
+            _ = DetachedThread.start {
+                var remaining = left
+                for _ in 0..<150 where !remaining.isEmpty {
+                    usleep(200_000)
+                    guard let next = Self.removalPass(remaining, monitorState: monitorState) else { return }
+                    remaining = next
+                }
+            }
+        }
+    }
+
+    /// One attempt: the cgroups still there, or nil when a monitor of the container runs.
+    private static func removalPass(_ cgroups: [String], monitorState: () -> ContainerState) -> [String]? {
+        switch monitorState() {
+        case .stopped: return cgroups.filter { !removeTree($0) }
+        case .aborting, .stopping: return cgroups
+        default: return nil
+        }
+    }
+
+    /// Removes an empty cgroup and its empty descendants, deepest first; true when it is gone.
+    static func removeTree(_ path: String) -> Bool {
+        for child in subdirectories(of: path) { _ = removeTree(path + "/" + child) }
+        return rmdir(path) == 0 || errno == ENOENT
+    }
+
+    private static func subdirectories(of path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var result: [String] = []
+        while let entry = readdir(directory) {
+            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { result.append(name) }
+        }
+        return result
+    }
+
+    private func entries(in base: String) -> [String] { Self.entries(of: name, in: base) }
+
+    /// The paths of the container's cgroups directly below `base`.
+    private static func entries(of name: String, in base: String) -> [String] {
+        subdirectories(of: base).filter { CgroupParsing.isContainerCgroup($0, of: name) }.map { base + "/" + $0 }
     }
 }

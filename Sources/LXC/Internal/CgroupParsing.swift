@@ -137,4 +137,20 @@ enum CgroupParsing {
         }
         return unified ? .v2 : nil
     }
+
+    /// Whether `entry` (a cgroup directory's name) is one liblxc makes for container `name`:
+    /// `lxc.monitor.<name>` or `lxc.payload.<name>` (the default `lxc.cgroup.pattern` and
+    /// monitor name), or either with the `-<number>` liblxc appends when the name is taken.
+    static func isContainerCgroup(_ entry: String, of name: String) -> Bool {
+        for prefix in ["lxc.monitor.", "lxc.payload."] where entry.hasPrefix(prefix) {
+            let rest = entry.dropFirst(prefix.count)
+            guard rest.hasPrefix(name) else { continue }
+            let suffix = rest.dropFirst(name.count)
+            if suffix.isEmpty { return true }
+            guard suffix.first == "-" else { continue }
+            let digits = suffix.dropFirst()
+            if !digits.isEmpty && digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) { return true }
+        }
+        return false
+    }
 }

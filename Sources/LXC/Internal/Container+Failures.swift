@@ -9,7 +9,7 @@ extension Container {
     func diagnosed<R>(_ handle: Handle, _ body: (DiagnosticCursor) throws -> R) rethrows -> R {
         let cursor = handle.diagnosticCursor()
         defer { cursor.finish() }
-        return try body(cursor)
+        return try cursor.whileCurrent { try body(cursor) }
     }
 
     /// The error for a liblxc call that returned failure.

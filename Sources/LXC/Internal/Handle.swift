@@ -11,11 +11,12 @@ final class Handle: @unchecked Sendable {
     // @unchecked: `pointer` never changes; liblxc serialises access to the container's
     // in-memory state with the handle's own `privlock` (a process-private semaphore), and
     // its state queries go through the container's command socket, so its API functions may
-    // be called on one handle from several threads. `diagnosticsAttached` is atomic.
+    // be called on one handle from several threads. `log` has a lock of its own.
 
     let pointer: UnsafeMutablePointer<lxc_container>
-    /// Whether the configuration now loaded logs into the shared diagnostic memory file.
-    let diagnosticsAttached = Atomic<Bool>(false)
+    /// The log descriptor of the configuration now loaded, when it logs into a memory file
+    /// of the library's (see Diagnostics.swift).
+    let log = HandleLog()
 
     /// Held across this library's configuration writes on the handle (`set_config_item`,
     /// `clear_config_item`) and across a daemonized `start`. liblxc's start forks the
@@ -41,6 +42,6 @@ final class Handle: @unchecked Sendable {
 
     /// Called after liblxc replaced the handle's configuration (create, load, clear).
     func configurationReplaced() {
-        diagnosticsAttached.store(false, ordering: .releasing)
+        log.forget()
     }
 }

@@ -10,8 +10,9 @@ import Glibc
 /// ever: a snapshot hung so while a test on another thread opened a file. The calls that can
 /// reach those helpers (create, clone and so snapshot and restore, rename, the destroys) are
 /// therefore made in a child made by `fork()`, which has one thread and glibc's locks reset;
-/// the child reports the result through a pipe and exits. What the call logs still reaches
-/// the handle's log (the child shares its descriptor), and the on-disk result is the same;
+/// the child reports the result through a pipe and exits. What the call logs reaches the
+/// call's own log (the child's copy of the handle's log descriptor is pointed there by the
+/// fork handler of Diagnostics.swift), and the on-disk result is the same;
 /// the parent's handle is not changed by the call, so callers reload it where liblxc would
 /// have changed it. See `isolated.h`.
 enum Isolated {

@@ -305,10 +305,10 @@ extension Container {
     /// with no root filesystem configured: liblxc would start that one on the host's own `/`
     /// (a clone killed before it wrote `lxc.rootfs.path` leaves such a configuration).
     private func requireStartable(_ handle: Handle, operation: String) throws {
-        guard handle.pointer.pointee.lxc_conf != nil else { return }  // not defined: liblxc says so
         if isIncomplete {
             throw wrongStateError(operation, "the container is incomplete: an earlier operation on it (create, clone, rename, restore or destroy) was interrupted; repairIncomplete() finishes or undoes it")
         }
+        guard handle.pointer.pointee.lxc_conf != nil else { return }  // not defined: liblxc says so
         let rootfs = readSizedCString { buffer, length in
             handle.pointer.pointee.get_config_item?(handle.pointer, "lxc.rootfs.path", buffer, length) ?? -1
         }
@@ -593,13 +593,13 @@ extension Container {
             }
             // Marked first: a destroy killed half-way leaves a container that is visibly
             // incomplete (and that liblxc will not start), which repairIncomplete finishes.
+            // The mark is an empty file; on a disk too full even for that the destroy, which
+            // frees space, goes on unmarked.
             let fingerprint = Self.fingerprint(of: directory)
-            try Intent(.destroy, withSnapshots: withSnapshots).record(name: name, in: path, operation: operation, container: name)
-            try PartialMarker.place(in: directory, operation: operation, container: name)
+            try PartialMarker.placeUnlessDiskIsFull(in: directory, operation: operation, container: name)
             try diagnosed(handle) { cursor in
                 let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: withSnapshots) }
                 if outcome.succeeded {
-                    Intent.clear(name: name, in: path)
                     // The child's copy of the handle forgot the configuration; so does this one.
                     pointer.pointee.clear_config?(pointer)
                     handle.configurationReplaced()
@@ -608,7 +608,6 @@ extension Container {
                 var error = failure(operation, handle, cursor, "liblxc could not destroy the container", outcome: outcome)
                 if fingerprint != nil && Self.fingerprint(of: directory) == fingerprint {
                     PartialMarker.remove(from: directory)
-                    Intent.clear(name: name, in: path)
                     error.message += "; the container was not changed"
                 } else {
                     error.message += "; it is partly removed and incomplete: repairIncomplete() removes the rest"
@@ -662,7 +661,7 @@ extension Container {
             // The copy is whole: from here on an interruption is finished, not undone.
             try Intent(.rename, phase: "removing", partner: newName).record(name: oldName, in: path, operation: operation, container: oldName)
             let directory = path + "/" + oldName
-            try PartialMarker.place(in: directory, operation: operation, container: oldName)
+            try PartialMarker.placeUnlessDiskIsFull(in: directory, operation: operation, container: oldName)
             try diagnosed(handle) { cursor in
                 let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: false) }
                 if !outcome.succeeded {

@@ -25,7 +25,9 @@ extension Container {
     /// Each repair takes the container's lock (see the Concurrency article), so an
     /// operation still under way in another thread or process is waited for, not
     /// repaired. Nothing outside the containers' own directories is removed, and no
-    /// symbolic link is followed out of them.
+    /// symbolic link is followed out of them. What is removed goes through liblxc's
+    /// `c->destroy` (or `c->destroy_with_snapshots`), given a configuration whose root
+    /// filesystem lies inside the container's directory; a copy is put back with `c->clone`.
     ///
     /// - Parameter lxcpath: the lxcpath; liblxc's global `lxc.lxcpath` when nil.
     /// - Returns: what was done, one entry an operation; empty when nothing was incomplete.
@@ -56,7 +58,8 @@ extension Container {
         return repaired
     }
 
-    /// Repairs what is incomplete of this container (see ``repairIncomplete(in:)``).
+    /// Repairs what is incomplete of this container (see ``repairIncomplete(in:)``), and
+    /// reloads its configuration.
     ///
     /// - Returns: what was done, or nil when nothing was incomplete.
     @discardableResult
@@ -79,7 +82,11 @@ extension Container {
             }
         }
         for entry in directoryEntries(lxcpath) where !entry.hasPrefix(".") {
-            if PartialMarker.isPlaced(in: lxcpath + "/" + entry) { names.insert(entry) }
+            let directory = lxcpath + "/" + entry
+            if PartialMarker.isPlaced(in: directory) { names.insert(entry) }
+            if directoryEntries(directory + "/snaps").contains(where: { PartialMarker.isPlaced(in: directory + "/snaps/" + $0) }) {
+                names.insert(entry)
+            }
         }
         return names.sorted(by: strcmpOrder)
     }
@@ -98,12 +105,20 @@ extension Container {
                 return try repair(intent, name: name, in: lxcpath, operation: operation)
             }
             guard let intent = Intent.recorded(name: name, in: lxcpath) else {
+                // Snapshots being destroyed when the process was killed: finish them.
+                let snaps = directory + "/snaps"
+                let marked = directoryEntries(snaps).filter { PartialMarker.isPlaced(in: snaps + "/" + $0) }.sorted(by: strcmpOrder)
+                if !marked.isEmpty {
+                    for snapshot in marked { try discardDirectory(name: snapshot, in: snaps, operation: operation) }
+                    return RepairedOperation(container: name, lxcpath: lxcpath, operation: "destroySnapshot", outcome: .finished,
+                                             details: "removed the rest of snapshot \(marked.joined(separator: ", "))")
+                }
                 guard PartialMarker.isPlaced(in: directory) else { return nil }
-                // liblxc's own marker without an intent of this library: a create by another
-                // program that was killed. Nothing was saved before it.
+                // liblxc's marker without an intent: a destroy that was killed (this
+                // library's), or a create by another program. Either way the directory goes.
                 try discardDirectory(name: name, in: lxcpath, operation: operation)
-                return RepairedOperation(container: name, lxcpath: lxcpath, operation: "create", outcome: .undone,
-                                         details: "removed the half-made container (liblxc's marker of an interrupted create)")
+                return RepairedOperation(container: name, lxcpath: lxcpath, operation: "destroy", outcome: .finished,
+                                         details: "removed the rest of the container, marked incomplete (an interrupted destroy, or a create by another program)")
             }
             let done = try repair(intent, name: name, in: lxcpath, operation: operation)
             return done
@@ -134,16 +149,6 @@ extension Container {
             let begun = try discardSnapshots(of: name, in: lxcpath, except: intent.snapshots, operation: operation)
             Intent.clearSnapshots(name: name, in: lxcpath)
             return report(.undone, begun.isEmpty ? "no snapshot had been begun" : "removed the half-made snapshot \(begun.joined(separator: ", "))")
-        case .destroySnapshot:
-            for snapshot in intent.snapshots {
-                try discardDirectory(name: snapshot, in: directory + "/snaps", operation: operation)
-            }
-            Intent.clearSnapshots(name: name, in: lxcpath)
-            return report(.finished, "removed the rest of snapshot \(intent.snapshots.joined(separator: ", "))")
-        case .destroy:
-            try discardDirectory(name: name, in: lxcpath, operation: operation)
-            Intent.clear(name: name, in: lxcpath)
-            return report(.finished, "removed the rest of the container")
         case .rename:
             guard let partner = intent.partner else {
                 try discardDirectory(name: name, in: lxcpath, operation: operation)
@@ -249,6 +254,8 @@ extension Container {
             throw LXCError(operation: operation, container: name,
                            message: "\(quoted(directory)) is not a directory; it was left alone", code: ENOTDIR, kind: .failed)
         }
+        // Marked first, so that a removal killed half-way is seen and finished.
+        try PartialMarker.placeUnlessDiskIsFull(in: directory, operation: operation, container: name)
         let remaining = directoryEntries(directory).filter { $0 != "partial" }
         if !remaining.isEmpty {
             try prepareConfigForDiscard(directory: directory, name: name, lxcpath: lxcpath, operation: operation)

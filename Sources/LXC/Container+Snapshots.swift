@@ -116,7 +116,7 @@ extension Container {
                 let directory = snapshot.lxcpath + "/" + name
                 snapshot.isComplete = !PartialMarker.isPlaced(in: directory) && fileExists(directory + "/ts")
                     && !(intent?.operation == .snapshot && !(intent?.snapshots.contains(name) ?? true))
-                    && !(intent?.operation == .destroySnapshot && (intent?.snapshots.contains(name) ?? false))
+
                 result.append(snapshot)
             }
             return result.sorted(by: Snapshot.listOrder)
@@ -480,30 +480,26 @@ extension Container {
         }
     }
 
-    /// Runs `destroy` with the snapshots `names` marked as being destroyed (see Intent):
-    /// killed half-way, they are listed as incomplete and repairIncomplete finishes them.
-    /// When liblxc fails without touching a snapshot, its mark is taken back.
+    /// Runs `destroy` with the snapshots `names` marked as being destroyed (liblxc's
+    /// `partial`, see Intent): killed half-way, they are listed as incomplete and
+    /// repairIncomplete finishes them. When liblxc fails without touching a snapshot, its
+    /// mark is taken back.
     private func destroyingSnapshots(_ names: [String], operation: String, _ destroy: () throws -> Void) throws {
-        let (path, name) = (lxcpath, self.name)
-        let snaps = path + "/" + name + "/snaps"
+        let snaps = lxcpath + "/" + name + "/snaps"
         let fingerprints = names.map { Self.fingerprint(of: snaps + "/" + $0) }
-        try Intent(.destroySnapshot, snapshots: names).record(name: name, in: path, operation: operation, container: name)
-        for snapshot in names { try PartialMarker.place(in: snaps + "/" + snapshot, operation: operation, container: name) }
+        for snapshot in names {
+            try PartialMarker.placeUnlessDiskIsFull(in: snaps + "/" + snapshot, operation: operation, container: name)
+        }
         do {
             try destroy()
         } catch {
-            var untouched = true
             for (snapshot, fingerprint) in zip(names, fingerprints) where fileExists(snaps + "/" + snapshot) {
                 if fingerprint != nil && Self.fingerprint(of: snaps + "/" + snapshot) == fingerprint {
                     PartialMarker.remove(from: snaps + "/" + snapshot)
-                } else {
-                    untouched = false
                 }
             }
-            if untouched { Intent.clearSnapshots(name: name, in: path) }
             throw error
         }
-        Intent.clearSnapshots(name: name, in: path)
     }
 
     /// Refuses a snapshot that an interrupted operation left incomplete.

@@ -22,6 +22,7 @@ public struct RepairedOperation: Sendable, Hashable, CustomStringConvertible {
     /// What was done, in words.
     public var details: String
 
+    /// `create of "web" in /srv/lxc: undone: …`.
     public var description: String {
         "\(operation) of \(quoted(container)) in \(lxcpath): \(outcome == .undone ? "undone" : "finished"): \(details)"
     }

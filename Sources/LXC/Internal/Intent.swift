@@ -4,6 +4,10 @@ import Glibc
 /// `<lxcpath>/.swift-lxc/<name>.intent` before the operation changes anything and removed
 /// once it has finished, whether it worked or failed cleanly.
 ///
+/// A destroy (of a container or a snapshot) records no intent: it only marks the directory
+/// it removes with `partial` (below), which is all its repair needs, and which takes no
+/// space on a full disk, where a destroy is what frees some.
+///
 /// An intent that is still there when nobody holds the container's lock (``ContainerLocks``)
 /// belongs to an operation whose process was killed: the container is then *incomplete*
 /// (``ContainerState/incomplete``), `start` and the restores refuse it, and
@@ -25,10 +29,6 @@ struct Intent: Equatable, Sendable {
         /// The container is being renamed to `partner`: `phase` is `copying` (undone by
         /// removing the copy) or `removing` (finished by removing the container).
         case rename
-        /// The container is being destroyed (finished by destroying the rest).
-        case destroy
-        /// The snapshot in `snapshots` is being destroyed.
-        case destroySnapshot
         /// A snapshot is being restored over the container, which is kept meanwhile as the
         /// container `partner`: `phase` is `keeping`, `restoring` or `cleaning`.
         case restoreInPlace
@@ -40,7 +40,6 @@ struct Intent: Equatable, Sendable {
     var source: String?
     var snapshots: [String] = []
     var savedConfig = false
-    var withSnapshots = false
 
     /// The text kept in the file: one `key=value` line a field.
     var text: String {
@@ -50,19 +49,17 @@ struct Intent: Equatable, Sendable {
         if let source { lines.append("source=\(source)") }
         if !snapshots.isEmpty { lines.append("snapshots=\(snapshots.joined(separator: ","))") }
         if savedConfig { lines.append("saved-config=1") }
-        if withSnapshots { lines.append("with-snapshots=1") }
         return lines.joined(separator: "\n") + "\n"
     }
 
     init(_ operation: Operation, phase: String? = nil, partner: String? = nil, source: String? = nil,
-         snapshots: [String] = [], savedConfig: Bool = false, withSnapshots: Bool = false) {
+         snapshots: [String] = [], savedConfig: Bool = false) {
         self.operation = operation
         self.phase = phase
         self.partner = partner
         self.source = source
         self.snapshots = snapshots
         self.savedConfig = savedConfig
-        self.withSnapshots = withSnapshots
     }
 
     init?(text: String) {
@@ -78,13 +75,12 @@ struct Intent: Equatable, Sendable {
         source = fields["source"].map(String.init)
         snapshots = fields["snapshots"].map { $0.split(separator: ",").map(String.init) } ?? []
         savedConfig = fields["saved-config"] == "1"
-        withSnapshots = fields["with-snapshots"] == "1"
     }
 
-    /// Snapshots and their destruction are recorded apart (``LibraryFiles/Kind/snapshotIntent``):
-    /// they leave the container itself whole.
+    /// Snapshots are recorded apart (``LibraryFiles/Kind/snapshotIntent``): one being taken
+    /// leaves the container itself whole.
     var kind: LibraryFiles.Kind {
-        operation == .snapshot || operation == .destroySnapshot ? .snapshotIntent : .intent
+        operation == .snapshot ? .snapshotIntent : .intent
     }
 
     /// The intent recorded for the container `name` in `lxcpath`, if any. An intent file
@@ -155,6 +151,17 @@ enum PartialMarker {
         _ = fsync(fd)
         close(fd)
         syncDirectory(directory)
+    }
+
+    /// ``place(in:operation:container:)``, except that a disk too full for an empty file
+    /// (`ENOSPC`, `EDQUOT`) lets the caller go on unmarked: used before a destroy, which is
+    /// what frees space.
+    static func placeUnlessDiskIsFull(in directory: String, operation: String, container: String?) throws {
+        do {
+            try place(in: directory, operation: operation, container: container)
+        } catch let error as LXCError where error.code == ENOSPC || error.code == EDQUOT {
+            return
+        }
     }
 
     static func remove(from directory: String) {

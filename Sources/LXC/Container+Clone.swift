@@ -10,7 +10,11 @@ extension Container {
     /// the backing store, gives the clone new MAC addresses and sets its host name
     /// (`lxc.uts.name` and the rootfs's `/etc/hostname`) to the new name, unless
     /// ``CloneOptions`` say otherwise, and runs the configuration's clone hooks with
-    /// `hookArguments`. The corresponding liblxc call is `c->clone`.
+    /// `hookArguments`. The clone holds the locks of both containers, and the new one is
+    /// marked as being made (liblxc's `partial` file) until it is whole: a clone killed
+    /// half-way leaves it ``ContainerState/incomplete``, never a configuration without a
+    /// root filesystem that would start on the host's, and ``repairIncomplete(in:)`` removes
+    /// it. The corresponding liblxc call is `c->clone`.
     ///
     /// ```swift
     /// let copy = try base.clone(as: "web2")                                    // a copy
@@ -33,11 +37,12 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a bad name, path or
     ///   argument; ``LXCError/Kind/notFound`` when this container is not defined;
     ///   ``LXCError/Kind/alreadyExists`` when a container `newName` exists in the target
-    ///   lxcpath (it is left untouched); ``LXCError/Kind/wrongState`` when this container
-    ///   runs (without ``CloneOptions/allowRunning``); ``LXCError/Kind/unsupported`` when
+    ///   lxcpath, or a directory of that name holds files (it is left untouched);
+    ///   ``LXCError/Kind/wrongState`` when this container runs (without
+    ///   ``CloneOptions/allowRunning``) or is incomplete; ``LXCError/Kind/unsupported`` when
     ///   this host cannot provide the backing store (the message says why);
-    ///   ``LXCError/Kind/failed`` with liblxc's log lines otherwise (liblxc removes the
-    ///   half-made clone).
+    ///   ``LXCError/Kind/failed`` with liblxc's log lines otherwise (the half-made clone is
+    ///   removed).
     public func clone(
         as newName: String,
         in lxcpath: String? = nil,

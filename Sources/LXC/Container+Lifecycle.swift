@@ -10,7 +10,13 @@ extension Container {
     /// When no configuration has been loaded or set on this handle, liblxc's default
     /// configuration (`lxc.default_config`, usually `/etc/lxc/default.conf`) is loaded first,
     /// as liblxc itself does. Items set on the handle before `create` are written into the
-    /// new configuration file. The corresponding liblxc call is `c->create`.
+    /// new configuration file, and so are items saved with ``saveConfig(to:)`` before `create`
+    /// (liblxc's workflow): a container directory that holds only such a configuration file
+    /// is created into, and the file is put back as it was if the create fails. A directory
+    /// that holds anything else, or is a symbolic link, is refused and left untouched (liblxc
+    /// removes the whole directory when a create fails). The create holds the container's
+    /// lock, and one that is killed leaves the container ``ContainerState/incomplete`` for
+    /// ``repairIncomplete(in:)``. The corresponding liblxc call is `c->create`.
     ///
     /// ```swift
     /// try container.create(template: "busybox", options: .quiet)
@@ -23,8 +29,13 @@ extension Container {
     ///   - specs: how to make the backing store (size, filesystem, volume group, …); nil
     ///     for liblxc's defaults.
     ///   - options: ``CreateOptions/quiet`` to silence the template.
-    ///   - arguments: arguments for the template (`["--dist", "debian"]`, say).
-    /// - Throws: ``LXCError``: ``LXCError/Kind/alreadyExists`` when the container is defined;
+    ///   - arguments: arguments for the template (`["--dist", "debian"]`, say). The options
+    ///     liblxc passes to the template itself (`--path`, `--name`, `--rootfs`,
+    ///     `--mapped-uid`, `--mapped-gid`, in any form `getopt` reads, and `-p`, `-n`) are
+    ///     refused: they would make the template write outside the container's directory.
+    /// - Throws: ``LXCError``: ``LXCError/Kind/alreadyExists`` when the container exists, or its
+    ///   directory holds files other than a saved configuration;
+    ///   ``LXCError/Kind/wrongState`` when an interrupted operation left it incomplete;
     ///   ``LXCError/Kind/notFound`` for a template that does not exist;
     ///   ``LXCError/Kind/invalidArgument`` for a bad template name, argument or spec, or an
     ///   lxcpath that is not a directory; ``LXCError/Kind/permissionDenied`` for an lxcpath the
@@ -559,15 +570,20 @@ extension Container {
 
     /// Deletes the container: its root filesystem, its configuration and its directory.
     ///
-    /// The corresponding liblxc calls are `c->destroy`, and `c->destroy_with_snapshots`
-    /// when `includingSnapshots` is true.
+    /// The destroy holds the container's lock and first marks the directory with liblxc's
+    /// `partial` file, so that one killed half-way leaves a container that is
+    /// ``ContainerState/incomplete`` (and that liblxc will not start) for
+    /// ``repairIncomplete(in:)`` to finish. A container directory that is a symbolic link is
+    /// refused: nothing is removed through it. The corresponding liblxc calls are
+    /// `c->destroy`, and `c->destroy_with_snapshots` when `includingSnapshots` is true.
     ///
     /// - Parameter includingSnapshots: also destroy the container's snapshots; without it,
     ///   liblxc refuses to destroy a container that has some.
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is running (it
-    ///   keeps running, untouched), has snapshots and `includingSnapshots` is false, or
-    ///   overlay clones are built on its root filesystem (the message names them);
-    ///   ``LXCError/Kind/notFound`` when it is not defined.
+    ///   keeps running, untouched), is incomplete, has snapshots and `includingSnapshots` is
+    ///   false, or overlay clones are built on its root filesystem (the message names them);
+    ///   ``LXCError/Kind/notFound`` when it is not defined; ``LXCError/Kind/invalidArgument``
+    ///   when its directory is a symbolic link.
     public func destroy(includingSnapshots: Bool = false) throws {
         let operation = "destroy"
         let handle = handle

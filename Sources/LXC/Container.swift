@@ -39,10 +39,18 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// The corresponding liblxc call is `lxc_container_new`.
     ///
-    /// - Throws: ``LXCError`` with kind ``LXCError/Kind/invalidArgument`` for an empty name,
-    ///   one with `/`, `.`/`..`, a NUL byte or a control character, or a relative lxcpath;
-    ///   kind ``LXCError/Kind/failed`` when liblxc cannot make the handle (its configuration
-    ///   file cannot be parsed, say).
+    /// A name is 1 to 64 bytes (a container's name is its host name) of letters and digits
+    /// of any script, `-`, `_` and `.`, and does not start with `-` or `.`. liblxc itself
+    /// takes more, but its templates pass the name unquoted through the shell (a space splits
+    /// it into two paths, one of them outside the lxcpath; `*` expands), `#` and `=` are
+    /// config syntax, `:` separates an overlay's layers, and a leading `-` reads as a
+    /// template option. An lxcpath is absolute and has no white space, control character,
+    /// `#`, `=`, `:` or character a shell interprets (`'"\$;&|<>*?[](){}!` and the backquote).
+    ///
+    /// - Throws: ``LXCError`` with kind ``LXCError/Kind/invalidArgument`` for a name or an
+    ///   lxcpath outside those rules (the message names what is wrong); kind
+    ///   ``LXCError/Kind/failed`` when liblxc cannot make the handle (its configuration file
+    ///   cannot be parsed, say).
     public init(name: String, lxcpath: String? = nil) throws {
         try Validate.name(name, operation: "init")
         if let lxcpath { try Validate.lxcpathText(lxcpath, operation: "init") }

@@ -126,7 +126,6 @@ extension Container {
     }
 
     private static func repair(_ intent: Intent, name: String, in lxcpath: String, operation: String) throws -> RepairedOperation {
-        let directory = lxcpath + "/" + name
         func report(_ outcome: RepairedOperation.Outcome, _ details: String) -> RepairedOperation {
             RepairedOperation(container: name, lxcpath: lxcpath, operation: intent.operation.rawValue,
                               outcome: outcome, details: details)

@@ -253,8 +253,10 @@ extension Container {
             throw LXCError(operation: operation, container: name,
                            message: "\(quoted(directory)) is not a directory; it was left alone", code: ENOTDIR, kind: .failed)
         }
-        // Marked first, so that a removal killed half-way is seen and finished.
-        try PartialMarker.placeUnlessDiskIsFull(in: directory, operation: operation, container: name)
+        // Marked first, so that a removal killed half-way is seen and finished. A directory
+        // this user cannot write to (one an unprivileged create had not yet handed back)
+        // is removed unmarked: liblxc removes it in the container's user namespace.
+        try? PartialMarker.place(in: directory, operation: operation, container: name)
         let remaining = directoryEntries(directory).filter { $0 != "partial" }
         if !remaining.isEmpty {
             try prepareConfigForDiscard(directory: directory, name: name, lxcpath: lxcpath, operation: operation)
@@ -304,16 +306,30 @@ extension Container {
             let defaults = lxc_get_global_config_item("lxc.default_config").map { String(cString: $0) }
             lines = (defaults.flatMap(readWholeFile) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
         }
+        // An unprivileged user's liblxc removes the files in the container's user namespace,
+        // which needs id maps: a configuration saved without them gets the default ones.
+        var idMaps: [Substring] = []
+        if geteuid() != 0, let text, lastConfigValue("lxc.idmap", in: text) == nil {
+            let defaults = lxc_get_global_config_item("lxc.default_config").map { String(cString: $0) }
+            idMaps = (defaults.flatMap(readWholeFile) ?? "").split(separator: "\n").filter {
+                $0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("lxc.idmap")
+            }
+        }
         let rootfs = text.flatMap { lastConfigValue("lxc.rootfs.path", in: $0) } ?? ""
-        if text != nil && !rootfs.isEmpty && rootfsIsInside(rootfs, directory: directory) { return }
-        if text != nil && rootfs.isEmpty && ownRootfs == nil { return }
+        if idMaps.isEmpty && text != nil && !rootfs.isEmpty && rootfsIsInside(rootfs, directory: directory) { return }
+        if idMaps.isEmpty && text != nil && rootfs.isEmpty && ownRootfs == nil { return }
         lines.removeAll { line in
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
             return trimmed.hasPrefix("lxc.rootfs.path") || trimmed.hasPrefix("lxc.rootfs =")
         }
+        if !rootfs.isEmpty && rootfsIsInside(rootfs, directory: directory) {
+            lines.append("lxc.rootfs.path = \(rootfs)")
+        } else if let ownRootfs {
+            lines.append("lxc.rootfs.path = \(ownRootfs)")
+        }
+        lines += idMaps
         var result = lines.joined(separator: "\n")
         if !result.isEmpty && !result.hasSuffix("\n") { result += "\n" }
-        if let ownRootfs { result += "lxc.rootfs.path = \(ownRootfs)\n" }
         let code = replaceFileAtomically(file, with: Array(result.utf8), mode: 0o640)
         if code != 0 {
             throw LXCError(operation: operation, container: name,

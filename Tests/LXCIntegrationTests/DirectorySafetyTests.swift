@@ -49,7 +49,8 @@ struct DirectorySafetyTests {
         try Sandbox.withBlocking { real in
             try Sandbox.withBlocking { sandbox in
                 let original = try real.busybox()
-                try write("still here", to: "\(real.lxcpath)/\(original.name)/rootfs/marker")
+                // Beside the root filesystem: an unprivileged container's belongs to its root.
+                try write("still here", to: "\(real.lxcpath)/\(original.name)/marker")
                 let alias = sandbox.uniqueName("alias")
                 try FileManager.default.createSymbolicLink(atPath: "\(sandbox.lxcpath)/\(alias)",
                                                            withDestinationPath: "\(real.lxcpath)/\(original.name)")
@@ -60,7 +61,8 @@ struct DirectorySafetyTests {
                 #expect(error?.message.contains("symbolic link") == true, "\(error?.message ?? "")")
                 let renamed = #expect(throws: LXCError.self) { try linked.rename(to: sandbox.uniqueName("moved")) }
                 #expect(renamed?.kind == .invalidArgument)
-                #expect(read("\(real.lxcpath)/\(original.name)/rootfs/marker") == "still here")
+                #expect(read("\(real.lxcpath)/\(original.name)/marker") == "still here")
+                #expect(FileManager.default.fileExists(atPath: "\(real.lxcpath)/\(original.name)/rootfs/bin/busybox"))
                 #expect(original.isDefined)
             }
         }
@@ -107,18 +109,14 @@ struct DirectorySafetyTests {
     /// create. A failed create puts the saved configuration back as it was.
     @Test func createAfterSaveConfigWorksAndAFailedOneKeepsTheSavedConfig() throws {
         try Sandbox.withBlocking { sandbox in
-            let failing = try sandbox.container()
-            try failing.setConfigItem("lxc.uts.name", to: "saved-first")
-            try failing.saveConfig()
+            let failing = try sandbox.containerWithSavedConfig([("lxc.uts.name", "saved-first")])
             let file = "\(sandbox.lxcpath)/\(failing.name)/config"
             let saved = try #require(read(file))
             #expect(throws: LXCError.self) { try failing.create(template: "/bin/false") }
             #expect(read(file) == saved)
             #expect(failing.state == .stopped)
 
-            let container = try sandbox.container()
-            try container.setConfigItem("lxc.start.order", to: "7")
-            try container.saveConfig()
+            let container = try sandbox.containerWithSavedConfig([("lxc.start.order", "7")])
             try container.create(template: "busybox", options: .quiet)
             #expect(container.isDefined)
             #expect(try container.configItem("lxc.start.order") == "7")

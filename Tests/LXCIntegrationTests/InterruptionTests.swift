@@ -57,29 +57,52 @@ struct InterruptionTests {
         return wasRunning
     }
 
-    /// A busybox container with a file of its own in its root filesystem.
+    /// The source's root filesystem as it was made: the paths in it (those this user can
+    /// list; an unprivileged container's files belong to its root) and the bytes of its
+    /// `/etc/passwd`.
+    struct Contents: Equatable {
+        var paths: Set<String>
+        var passwd: Data?
+
+        init(rootfs: String) {
+            var paths = Set<String>()
+            if let walker = FileManager.default.enumerator(atPath: rootfs) {
+                for case let path as String in walker { paths.insert(path) }
+            }
+            self.paths = paths
+            passwd = FileManager.default.contents(atPath: rootfs + "/etc/passwd")
+        }
+    }
+
+    /// A busybox container, its configuration and its root filesystem's contents.
     private func source(in sandbox: Sandbox) throws -> (Container, config: Data) {
         let container = try sandbox.busybox(sandbox.uniqueName("src"))
-        try Data("precious".utf8).write(to: URL(fileURLWithPath: "\(sandbox.lxcpath)/\(container.name)/rootfs/precious"))
         let config = try #require(FileManager.default.contents(atPath: "\(sandbox.lxcpath)/\(container.name)/config"))
+        let contents = Contents(rootfs: "\(sandbox.lxcpath)/\(container.name)/rootfs")
+        try #require(contents.passwd != nil && contents.paths.count > 10)
+        sourceContents.set(contents)
         return (container, config)
     }
+
+    private let sourceContents = LockedBox<Contents?>(nil)
 
     private func expectUnharmed(_ container: Container, config: Data, in sandbox: Sandbox) {
         let directory = "\(sandbox.lxcpath)/\(container.name)"
         #expect(FileManager.default.contents(atPath: directory + "/config") == config, "the source's config changed")
-        #expect(FileManager.default.contents(atPath: directory + "/rootfs/precious") == Data("precious".utf8),
-                "the source's root filesystem lost a file")
+        #expect(Contents(rootfs: directory + "/rootfs") == sourceContents.get(), "the source's root filesystem changed")
         #expect(container.state == .stopped)
     }
 
     /// Whether `name` is a whole container: a configuration with a root filesystem that
-    /// holds the source's file.
+    /// holds what the source's holds.
     private func isWhole(_ name: String, in lxcpath: String) -> Bool {
         guard let container = try? Container(name: name, lxcpath: lxcpath), container.isDefined,
               let rootfs = try? container.configItem("lxc.rootfs.path"), !rootfs.isEmpty else { return false }
         let directory = rootfs.hasPrefix("dir:") ? String(rootfs.dropFirst(4)) : rootfs
-        return FileManager.default.contents(atPath: directory + "/precious") == Data("precious".utf8)
+        guard let expected = sourceContents.get() else {
+            return FileManager.default.fileExists(atPath: directory + "/bin/busybox")
+        }
+        return Contents(rootfs: directory) == expected
     }
 
     /// Every container of the lxcpath is whole or INCOMPLETE, an incomplete one is not
@@ -133,9 +156,7 @@ struct InterruptionTests {
                 // Every other trial saves a configuration first, which must come back.
                 let saved = trial % 2 == 1
                 if saved {
-                    let container = try sandbox.container(name)
-                    try container.setConfigItem("lxc.start.order", to: "5")
-                    try container.saveConfig()
+                    _ = try sandbox.containerWithSavedConfig([("lxc.start.order", "5")], name: name)
                 }
                 let config = FileManager.default.contents(atPath: "\(sandbox.lxcpath)/\(name)/config")
                 try killed(["-P", sandbox.lxcpath, "create", name, "-t", "busybox", "-q"], after: randomDelay(within: duration))

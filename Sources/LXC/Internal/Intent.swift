@@ -133,9 +133,14 @@ struct Intent: Equatable, Sendable {
 enum PartialMarker {
     static func path(_ directory: String) -> String { directory + "/partial" }
 
-    /// Makes `directory` (0755, as liblxc does) if it is missing and puts the marker in it.
+    /// Makes `directory` if it is missing, with mode 0770 whatever the umask (what liblxc's
+    /// `do_create_container_dir` makes: an unprivileged container's directory is then handed
+    /// to the container's root, and the user keeps writing to it through its group), and
+    /// puts the marker in it.
     static func place(in directory: String, operation: String, container: String?) throws {
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+        if mkdir(directory, 0o770) == 0 {
+            _ = chmod(directory, 0o770)
+        } else if errno != EEXIST {
             let code = errno
             throw LXCError(operation: operation, container: container,
                            message: "could not make \(quoted(directory)): \(errnoDescription(code))", code: code,

@@ -67,6 +67,19 @@ final class Sandbox: Sendable {
         try Container(name: name ?? uniqueName(), lxcpath: lxcpath)
     }
 
+    /// A container that is not created yet, with configuration items set and saved (liblxc's
+    /// workflow before `create`). For an ordinary user the default configuration, with its
+    /// id maps, is loaded first, as `create` itself would.
+    func containerWithSavedConfig(_ items: [(String, String)], name: String? = nil) throws -> Container {
+        let container = try container(name)
+        if Integration.unprivileged, let defaults = LXC.globalConfigItem("lxc.default_config") {
+            try container.loadConfig(from: defaults)
+        }
+        for (key, value) in items { try container.setConfigItem(key, to: value) }
+        try container.saveConfig()
+        return container
+    }
+
     /// Creates a busybox container that can start here: no network device (there is no
     /// lxcbr0) and no AppArmor profile.
     func busybox(_ name: String? = nil) throws -> Container {

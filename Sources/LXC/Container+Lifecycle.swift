@@ -713,14 +713,18 @@ extension Container {
     // MARK: state checks
 
     func requireRunning(_ operation: String) throws {
-        if state == .stopped {
+        let now = state
+        if now == .stopped || now == .incomplete {
             if !isDefined { throw notDefinedError(operation) }
-            throw wrongStateError(operation, "the container is not running")
+            throw wrongStateError(operation, now == .incomplete ? "the container is incomplete (an interrupted operation left it so) and not running" : "the container is not running")
         }
     }
 
+    /// Refuses a container that runs (an incomplete one does not: ``requireComplete(_:)``
+    /// says what is wrong with it).
     func requireStopped(_ operation: String, _ message: String) throws {
-        if state != .stopped { throw wrongStateError(operation, message) }
+        let now = state
+        if now != .stopped && now != .incomplete { throw wrongStateError(operation, message) }
     }
 }
 

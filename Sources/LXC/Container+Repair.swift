@@ -72,6 +72,18 @@ extension Container {
         return done
     }
 
+    /// The names in an lxcpath that an interrupted operation left something incomplete of:
+    /// the container itself (``ContainerState/incomplete``, which may have no configuration
+    /// yet, so that ``names(_:in:)`` does not list it, as liblxc's listing does not) or one of
+    /// its snapshots. ``repairIncomplete(in:)`` repairs them.
+    ///
+    /// - Throws: ``LXCError`` for a bad lxcpath.
+    public static func incompleteNames(in lxcpath: String? = nil) throws -> [String] {
+        let path = lxcpath ?? LXC.defaultLXCPath
+        try Validate.lxcpath(path, operation: "incompleteNames")
+        return incompleteNames(in: path)
+    }
+
     /// The names with an intent recorded or liblxc's `partial` marker in their directory.
     static func incompleteNames(in lxcpath: String) -> [String] {
         var names = Set<String>()

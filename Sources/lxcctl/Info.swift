@@ -53,7 +53,7 @@ struct Info: AsyncParsableCommand {
     func run() async throws {
         let container = try global.existingContainer(name)
         let state = container.state
-        let running = state != .stopped
+        let running = state != .stopped && state != .incomplete
         let cpu = running ? try? container.cpuUsage().total : nil
         let report = Report(
             name: container.name,

@@ -6,6 +6,9 @@ struct List: AsyncParsableCommand {
         commandName: "ls",
         abstract: "List containers with their state.",
         discussion: """
+            A container that an interrupted operation (create, clone, rename, restore, destroy) left \
+            half made is listed as INCOMPLETE; `lxcctl repair` finishes or undoes it.
+
             The JSON form is an array of objects with name, state (liblxc's upper-case name), \
             pid (a number, or null when stopped), autostart, ipv4 and ipv6 (arrays of addresses).
 
@@ -48,9 +51,18 @@ struct List: AsyncParsableCommand {
 
     func run() async throws {
         let filter: ListFilter = active ? .active : defined ? .defined : .all
-        let rows = try Container.list(filter, in: global.lxcpath).map { container in
+        var containers = try Container.list(filter, in: global.lxcpath)
+        if !active {
+            // Containers an interrupted operation left without a configuration yet.
+            let listed = Set(containers.map(\.name))
+            for name in try Container.incompleteNames(in: global.lxcpath) where !listed.contains(name) {
+                containers.append(try global.container(name))
+            }
+            containers.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+        }
+        let rows = containers.map { container in
             let state = container.state
-            let running = state != .stopped
+            let running = state != .stopped && state != .incomplete
             return Row(
                 name: container.name,
                 state: state.liblxcName,

@@ -286,3 +286,39 @@ struct InterruptionTests {
         }
     }
 }
+
+/// What a user sees of an incomplete container: its state, the listing, and clear refusals.
+@Suite("An incomplete container is visible as such", .integration, .timeLimit(.minutes(3)))
+struct IncompleteVisibilityTests {
+    @Test func aHalfMadeCopyIsListedRefusedAndRepaired() async throws {
+        try await Sandbox.with { sandbox in
+            let source = try await sandbox.busybox()
+            // What a clone killed before liblxc wrote the configuration leaves: the directory,
+            // liblxc's marker, and the library's record of the copy.
+            let name = sandbox.uniqueName("half")
+            let directory = "\(sandbox.lxcpath)/\(name)"
+            try FileManager.default.createDirectory(atPath: directory + "/rootfs/bin", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: directory + "/partial", contents: nil)
+            try FileManager.default.createDirectory(atPath: sandbox.lxcpath + "/.swift-lxc", withIntermediateDirectories: true)
+            try Data("operation=copy\nsource=\(sandbox.lxcpath)/\(source.name)\n".utf8)
+                .write(to: URL(fileURLWithPath: "\(sandbox.lxcpath)/.swift-lxc/\(name).intent"))
+
+            let half = try sandbox.container(name)
+            #expect(half.state == .incomplete)
+            #expect(try Container.incompleteNames(in: sandbox.lxcpath) == [name])
+            let listing = try await LXCCtlRunner.result(of: ["-P", sandbox.lxcpath, "ls"])
+            #expect(listing.standardOutput.contains(name) && listing.standardOutput.contains("INCOMPLETE"), "\(listing.standardOutput)")
+            for (what, call) in [("start", { try half.start() }), ("destroy", { try half.destroy() }),
+                                 ("snapshot", { _ = try half.snapshot() })] as [(String, () throws -> Void)] {
+                let error = #expect(throws: LXCError.self, "\(what)") { try call() }
+                #expect(error?.message.contains("incomplete") == true, "\(what): \(error?.message ?? "")")
+            }
+            let repaired = try await LXCCtlRunner.result(of: ["-P", sandbox.lxcpath, "repair", "--format", "json"])
+            #expect(repaired.status == 0)
+            #expect(repaired.standardOutput.contains("\"undone\""), "\(repaired.standardOutput)")
+            #expect(!FileManager.default.fileExists(atPath: directory))
+            #expect(try Container.incompleteNames(in: sandbox.lxcpath).isEmpty)
+            #expect(source.state == .stopped)
+        }
+    }
+}

@@ -413,7 +413,7 @@ struct ContainerCgroups: Sendable {
     /// One attempt: the cgroups still there, or nil when a monitor of the container runs.
     private static func removalPass(_ cgroups: [String], monitorState: () -> ContainerState) -> [String]? {
         switch monitorState() {
-        case .stopped: return cgroups.filter { !removeTree($0) }
+        case .stopped, .incomplete: return cgroups.filter { !removeTree($0) }
         case .aborting, .stopping: return cgroups
         default: return nil
         }

@@ -74,8 +74,12 @@ extension Container {
         LXCError(operation: operation, container: name, message: message, code: nil, kind: .wrongState)
     }
 
-    /// Refuses an operation on a container that is not defined.
+    /// Refuses an operation on a container that is not defined (saying so when an
+    /// interrupted operation left it half made).
     func requireDefined(_ operation: String) throws {
-        if !isDefined { throw notDefinedError(operation) }
+        if !isDefined {
+            try requireComplete(operation)
+            throw notDefinedError(operation)
+        }
     }
 }

@@ -207,4 +207,42 @@ static inline int clxc_fork_guard_install(void) {
     return pthread_atfork(clxc_fork_guard_lock, clxc_fork_guard_unlock, clxc_fork_guard_unlock);
 }
 
+/* attach fork gate (see ForkGate.swift): liblxc's attach forks once in the calling thread, and
+ * only that fork must be kept out of a start's window; what follows it (the wait for the
+ * process it forked, which sits in a frozen cgroup for as long as the container is frozen)
+ * must not hold starts back. The calling thread arms a thread-local flag before the call;
+ * the pthread_atfork parent handler, which runs in the parent right after the fork, in the
+ * thread that forked, disarms it and calls back into the library to leave the gate. The
+ * child handler only clears the flag, so that a child never calls back (it runs no Swift
+ * code). The flag (one per thread) and the callback are statics inside the first two
+ * functions; like the fork guard's mutex, only ForkGate.swift may call these functions, so
+ * that the program has one copy of them. */
+static inline int *clxc_attach_fork_armed(void) {
+    static __thread int armed = 0;
+    return &armed;
+}
+static inline void (**clxc_attach_fork_leave(void))(void) {
+    static void (*leave)(void) = NULL;
+    return &leave;
+}
+static inline void clxc_attach_fork_parent(void) {
+    if (*clxc_attach_fork_armed()) {
+        *clxc_attach_fork_armed() = 0;
+        void (*leave)(void) = *clxc_attach_fork_leave();
+        if (leave) leave();
+    }
+}
+static inline void clxc_attach_fork_child(void) { *clxc_attach_fork_armed() = 0; }
+static inline int clxc_attach_fork_install(void (*leave)(void)) {
+    *clxc_attach_fork_leave() = leave;
+    return pthread_atfork(NULL, clxc_attach_fork_parent, clxc_attach_fork_child);
+}
+static inline void clxc_attach_fork_arm(void) { *clxc_attach_fork_armed() = 1; }
+/* Disarms; returns whether the flag was still armed (no fork happened in this thread). */
+static inline int clxc_attach_fork_disarm(void) {
+    int armed = *clxc_attach_fork_armed();
+    *clxc_attach_fork_armed() = 0;
+    return armed;
+}
+
 #endif

@@ -240,6 +240,7 @@ extension Container {
     /// Calls `c->attach` with `start` (which runs in the attached child and reports on a pipe
     /// whether it got to run the program or function) and the payload `makePayload` builds
     /// around that pipe's write end; returns the process, or throws with what liblxc said.
+    /// A frozen container is refused first (``refuseFrozen(_:_:)``).
     private func startAttached<Payload>(
         _ start: @convention(c) (UnsafeMutableRawPointer?) -> Int32,
         options: AttachOptions,
@@ -251,6 +252,7 @@ extension Container {
     ) throws -> AttachedProcess {
         let pointer = handle.pointer
         guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
+        try refuseFrozen(operation, handle)
         // Non-blocking from the start: read only after the process ended, when everything
         // the exec function wrote is there, and never waiting for other forks that still
         // hold the write end (a concurrent attach).
@@ -261,7 +263,7 @@ extension Container {
         let result = withUnsafeMutablePointer(to: &payload) { payloadPointer in
             withStandardInputKept(options) { options in
                 options.withCOptions { cOptions in
-                    ForkGate.asFork { attach(pointer, start, payloadPointer, cOptions, &pid) }
+                    ForkGate.asAttach { attach(pointer, start, payloadPointer, cOptions, &pid) }
                 }
             }
         }
@@ -271,6 +273,24 @@ extension Container {
             throw attachFailure(operation, handle, cursor)
         }
         return AttachedProcess(pid: pid, container: name, program: program, reportFD: report.read, logSource: cursor)
+    }
+
+    /// Throws ``LXCError/Kind/wrongState`` when liblxc reports the container frozen or being
+    /// frozen (`c->state`, which asks its monitor).
+    ///
+    /// `c->attach` moves the process it forks into the container's cgroup and waits for it;
+    /// in a frozen cgroup that process stops, and the call would wait until someone thaws the
+    /// container. A freeze that comes after this check, or one made behind liblxc's back
+    /// (written to the cgroup directly, which `c->state` does not see), still makes the call
+    /// wait, but it holds no lock or gate while it waits (``ForkGate/asAttach(_:)``).
+    func refuseFrozen(_ operation: String, _ handle: Handle) throws {
+        guard let raw = handle.pointer.pointee.state?(handle.pointer) else { return }
+        let state = ContainerState(liblxcName: String(cString: raw))
+        guard state == .frozen || state == .freezing else { return }
+        let now = state == .frozen ? "frozen" : "being frozen (FREEZING)"
+        throw LXCError(operation: operation, container: name,
+                       message: "the container is \(now): a program attached to it would wait until it is thawed; unfreeze it first",
+                       kind: .wrongState)
     }
 
     /// Explains a failed `c->attach`: not defined, not running, or what liblxc logged.

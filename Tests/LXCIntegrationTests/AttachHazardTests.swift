@@ -72,6 +72,21 @@ private func attachChildIsInCgroup(of container: Container) -> Bool {
     return false
 }
 
+/// The attach-descriptor-probe program next to the test binary (`swift build --build-tests`
+/// builds it), found as LXCCtlRunner finds lxcctl.
+private let probeBinary: String? = {
+    var candidates: [String] = []
+    if let first = CommandLine.arguments.first {
+        var directory = URL(fileURLWithPath: first).deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(directory.appendingPathComponent("attach-descriptor-probe").path)
+            directory.deleteLastPathComponent()
+        }
+    }
+    candidates.append(FileManager.default.currentDirectoryPath + "/.build/debug/attach-descriptor-probe")
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
 @Suite("Attach: frozen containers, descriptors, working directories", .integration, .timeLimit(.minutes(3)))
 struct AttachHazardTests {
     // MARK: frozen containers
@@ -184,6 +199,29 @@ struct AttachHazardTests {
             let result = await waiting.value
             #expect(result != nil, "the attach did not end after the thaw")
             if case .success(let status)? = result { #expect(status == .exited(0)) }
+        }
+    }
+
+    // MARK: descriptors
+
+    /// liblxc 5.0.2's attach leaks the init's pidfd in a single-threaded process; the test
+    /// runner has many threads, so a program of one thread does the runs.
+    @Test func descriptorsStayFlatOverTenThousandRunsFromAProgramsOnlyThread() async throws {
+        let probe = try #require(probeBinary, "attach-descriptor-probe was not built next to the tests (run `swift build --build-tests`)")
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await container.start()
+            let result = try await LXCCtlRunner.result(ofProgram: probe, [sandbox.lxcpath, container.name, "10000", "500"])
+            try #require(result.status == 0, "\(result.standardError)")
+            var numbers: [String: Int] = [:]
+            for field in result.standardOutput.split(whereSeparator: \.isWhitespace) {
+                let parts = field.split(separator: "=")
+                if parts.count == 2, let value = Int(parts[1]) { numbers[String(parts[0])] = value }
+            }
+            let before = try #require(numbers["before"], "\(result.standardOutput)")
+            let after = try #require(numbers["after"], "\(result.standardOutput)")
+            #expect(numbers["threads"] == 1, "the probe must attach from its only thread: \(result.standardOutput)")
+            #expect(abs(after - before) <= 4, "descriptors before and after 10,500 attaches: \(before) → \(after)")
         }
     }
 }

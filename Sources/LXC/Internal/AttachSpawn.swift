@@ -61,6 +61,51 @@ func bindAttachChildCalls() {
 /// `bindAttachChildCalls()`, once per process, before the first attach forks.
 let attachChildCallsBound: Void = bindAttachChildCalls()
 
+/// A thread of the library's that does nothing, made before the first attach and never ended,
+/// so that the process is never single-threaded while liblxc's attach runs.
+///
+/// liblxc 5.0.2's `c->attach` takes the container init's pidfd from the monitor and probes
+/// whether it can enter namespaces through it with `setns(pidfd, CLONE_NEWTIME)`, in the
+/// calling process. The kernel allows that only in a single-threaded process. When the probe
+/// fails, liblxc closes the pidfd and enters the namespaces through descriptors it closes
+/// again. When it succeeds, liblxc keeps the pidfd and never closes it in the caller
+/// (`put_attach_context` does not; only the forked process closes its copy): one descriptor,
+/// `anon_inode:[pidfd]` of the container's init, left open per attach, the same from C, and
+/// the calling process has also moved its future children into the init's time namespace.
+/// A program that attaches from its only thread (a synchronous tool, a script) leaked one
+/// descriptor per `run`, for ever. With this thread the probe always fails, as it does in
+/// every program with a second thread (any that uses `async` calls), and liblxc closes
+/// the pidfd itself: nothing of liblxc's is closed by this library.
+///
+/// The thread blocks every signal (it never takes one meant for the process) and sleeps in
+/// `pause()`; its stack is small.
+enum AttachCompanionThread {
+    /// Starts the thread, once per process; false when it could not be made.
+    static let started: Bool = start()
+
+    private static func start() -> Bool {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 64 * 1024)
+        // The new thread inherits the creating thread's mask: all signals blocked from birth.
+        var all = sigset_t()
+        sigfillset(&all)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_SETMASK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        var thread = pthread_t()
+        let result = ForkGuard.creatingThread {
+            pthread_create(&thread, &attributes, { _ in
+                while true { pause() }
+            }, nil)
+        }
+        guard result == 0 else { return false }
+        pthread_detach(thread)
+        return true
+    }
+}
+
 /// The function the attached child runs: report, then exec. See the fork rules above.
 let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     guard let raw else { return 127 }
@@ -259,6 +304,7 @@ extension Container {
         var report = try PipePair.make(operation: operation, container: name, nonBlocking: true)
         var pid: pid_t = -1
         _ = attachChildCallsBound
+        _ = AttachCompanionThread.started
         var payload = makePayload(report.write)
         let result = withUnsafeMutablePointer(to: &payload) { payloadPointer in
             withStandardInputKept(options) { options in

@@ -224,4 +224,68 @@ struct AttachHazardTests {
             #expect(abs(after - before) <= 4, "descriptors before and after 10,500 attaches: \(before) → \(after)")
         }
     }
+
+    // MARK: working directory
+
+    @Test func relativeWorkingDirectoryIsRefusedBeforeAnythingRuns() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await container.start()
+            var options = AttachOptions()
+            options.workingDirectory = "tmp"
+            let marker = "/relative-cwd-ran"
+            let error = await #expect(throws: LXCError.self) {
+                _ = try await container.run(["touch", marker], options: options)
+            }
+            #expect(error?.kind == .invalidArgument)
+            #expect(error?.message.contains("\"tmp\"") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("relative") == true, "\(String(describing: error))")
+            let spawned = #expect(throws: LXCError.self) { _ = try container.spawn(["touch", marker], options: options) }
+            #expect(spawned?.kind == .invalidArgument)
+            // Nothing ran: in "/" (where liblxc would have run it) there is no marker.
+            #expect(try await container.run(["test", "-e", marker]) == .exited(1))
+        }
+    }
+
+    @Test func missingWorkingDirectoryFailsTheRunAndNamesIt() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await container.start()
+            var options = AttachOptions()
+            options.workingDirectory = "/no/such/directory"
+            let marker = "missing-cwd-ran"
+
+            let error = await #expect(throws: LXCError.self) {
+                _ = try await container.run(["touch", marker], options: options)
+            }
+            #expect(error?.kind == .notFound)
+            #expect(error?.operation == "run")
+            #expect(error?.message.contains("\"/no/such/directory\"") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("working directory") == true, "\(String(describing: error))")
+
+            let output = await #expect(throws: LXCError.self) {
+                _ = try await container.output(of: ["pwd"], options: options)
+            }
+            #expect(output?.kind == .notFound)
+
+            // A C function run inside is not started either.
+            let process = try container.attach(options: options) { _ in 0 }
+            let waited = #expect(throws: LXCError.self) { _ = try process.wait() }
+            #expect(waited?.kind == .notFound)
+            #expect(waited?.message.contains("/no/such/directory") == true, "\(String(describing: waited))")
+
+            // Nothing ran in "/", where liblxc would have run it.
+            #expect(try await container.run(["test", "-e", "/" + marker]) == .exited(1))
+
+            // A directory that exists is still entered, also by a user who could not enter it
+            // on his own (liblxc enters it as root, before switching user).
+            options.workingDirectory = "/tmp"
+            #expect(try await container.output(of: ["pwd"], options: options).standardOutputString == "/tmp\n")
+            #expect(try await container.run(["sh", "-c", "mkdir -p /private && chmod 700 /private"]) == .exited(0))
+            options.workingDirectory = "/private"
+            options.userID = 1000
+            options.groupID = 1000
+            #expect(try await container.output(of: ["pwd"], options: options).standardOutputString == "/private\n")
+        }
+    }
 }

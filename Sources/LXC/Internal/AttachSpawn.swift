@@ -11,9 +11,10 @@ import Glibc
 // release, no locks.
 //
 // It reports through a close-on-exec pipe: one byte "R" when liblxc hands it control, then
-// the exec errno if execvp fails. After the process ends, the pipe says which of three things
-// happened: nothing (liblxc failed to set the process up and exited before running it), "R"
-// alone (the program ran; a successful exec closed the pipe), or "R" and an errno.
+// "D" and the errno if it cannot enter the working directory, or the exec errno if execvp
+// fails. After the process ends, the pipe says which of four things happened: nothing
+// (liblxc failed to set the process up and exited before running it), "R" alone (the
+// program ran; a successful exec closed the pipe), "R" and an errno, or "R", "D" and an errno.
 
 /// What the exec function reported.
 enum ExecOutcome: Sendable, Equatable {
@@ -23,33 +24,56 @@ enum ExecOutcome: Sendable, Equatable {
     case executed
     /// execvp failed with this errno.
     case execFailed(Int32)
+    /// The working directory could not be entered (`chdir` failed with this errno); nothing ran.
+    case workingDirectoryFailed(Int32)
 }
 
 /// The layout shared by the parent (which builds it) and the attached child (which only reads it).
 struct ExecPayload {
     var program: UnsafeMutablePointer<CChar>
     var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    /// ``AttachOptions/workingDirectory``, entered before the exec; nil leaves liblxc's.
+    var directory: UnsafePointer<CChar>?
     var reportFD: Int32
 }
 
 enum ExecReport {
     static let reachedMarker: UInt8 = 0x52 // "R"
+    static let directoryMarker: UInt8 = 0x44 // "D"
 
     /// Reads what the exec function wrote. Called after the process has ended, so what it
-    /// wrote (one byte, or five) is all in the pipe and one read takes it; the read end is
-    /// non-blocking, so other forks still holding the write end (a concurrent attach) cannot
-    /// make it wait.
+    /// wrote (one byte, five or six) is all in the pipe and one read takes it; the read end
+    /// is non-blocking, so other forks still holding the write end (a concurrent attach)
+    /// cannot make it wait.
     static func read(_ fd: Int32) -> ExecOutcome {
-        var report: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        var report: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
         var got: Int
         repeat {
             got = withUnsafeMutableBytes(of: &report) { Glibc.read(fd, $0.baseAddress, $0.count) }
         } while got < 0 && errno == EINTR
         guard got >= 1, report.0 == reachedMarker else { return .failedBeforeExec }
+        if got == 6 && report.1 == directoryMarker {
+            return .workingDirectoryFailed(withUnsafeBytes(of: report) { $0.loadUnaligned(fromByteOffset: 2, as: Int32.self) })
+        }
         guard got == 5 else { return .executed }
         let code = withUnsafeBytes(of: report) { $0.loadUnaligned(fromByteOffset: 1, as: Int32.self) }
         return .execFailed(code)
     }
+}
+
+/// In the attached child: makes sure it is in `directory`, when there is one
+/// (`clxc_enter_working_directory`); when it cannot be, reports "D" and the errno on `fd` and
+/// returns false. liblxc 5.0.2 only warns when it cannot enter `initial_cwd` and runs the
+/// program in `/`. System calls on stack memory only.
+@inline(__always)
+func enterWorkingDirectory(_ directory: UnsafePointer<CChar>?, reportingTo fd: Int32) -> Bool {
+    guard let directory else { return true }
+    var code = clxc_enter_working_directory(directory)
+    if code == 0 { return true }
+    var marker = ExecReport.directoryMarker
+    _ = write(fd, &marker, 1)
+    _ = write(fd, &code, 4)
+    return false
 }
 
 /// Binds the libc functions the attached child calls, in this process, so that no forked
@@ -117,6 +141,7 @@ let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     clxc_cloexec_from(3)
     var marker: UInt8 = 0x52
     _ = write(fd, &marker, 1)
+    guard enterWorkingDirectory(payload.pointee.directory, reportingTo: fd) else { return EXIT_FAILURE }
     _ = execvp(payload.pointee.program, payload.pointee.argv)
     var code = errno
     _ = write(fd, &code, 4)
@@ -127,18 +152,23 @@ let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
 struct FunctionPayload {
     var function: @convention(c) (UnsafeMutableRawPointer?) -> Int32
     var payload: UnsafeMutableRawPointer?
+    /// ``AttachOptions/workingDirectory``, entered before the function runs; nil leaves liblxc's.
+    var directory: UnsafePointer<CChar>?
     var reportFD: Int32
 }
 
 /// Runs a caller's function in the attached child after resetting the signal mask; reports
-/// "R" first, so that a failure of liblxc before it is told apart from the function's result.
+/// "R" first, so that a failure of liblxc before it is told apart from the function's result,
+/// and "D" when the working directory cannot be entered.
 let attachedFunction: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     guard let raw else { return 1 }
     let call = raw.assumingMemoryBound(to: FunctionPayload.self)
     clxc_reset_signals_for_exec()
     var marker: UInt8 = 0x52
     _ = write(call.pointee.reportFD, &marker, 1)
+    let entered = enterWorkingDirectory(call.pointee.directory, reportingTo: call.pointee.reportFD)
     _ = close(call.pointee.reportFD)
+    guard entered else { return EXIT_FAILURE }
     return call.pointee.function(call.pointee.payload)
 }
 
@@ -258,8 +288,8 @@ extension Container {
     ) throws -> AttachedProcess {
         try withCStringArray(command) { argv in
             try startAttached(attachedExec, options: options, operation: operation, handle: handle,
-                              cursor: cursor, program: command[0]) { reportFD in
-                ExecPayload(program: argv[0]!, argv: argv, reportFD: reportFD)
+                              cursor: cursor, program: command[0]) { reportFD, directory in
+                ExecPayload(program: argv[0]!, argv: argv, directory: directory, reportFD: reportFD)
             }
         }
     }
@@ -275,8 +305,8 @@ extension Container {
         return try withAttachHandle(operation) { handle in
             try diagnosed(handle) { cursor in
                 try startAttached(attachedFunction, options: options, operation: operation, handle: handle,
-                                  cursor: cursor, program: nil) { reportFD in
-                    FunctionPayload(function: function, payload: payload, reportFD: reportFD)
+                                  cursor: cursor, program: nil) { reportFD, directory in
+                    FunctionPayload(function: function, payload: payload, directory: directory, reportFD: reportFD)
                 }
             }
         }
@@ -284,8 +314,8 @@ extension Container {
 
     /// Calls `c->attach` with `start` (which runs in the attached child and reports on a pipe
     /// whether it got to run the program or function) and the payload `makePayload` builds
-    /// around that pipe's write end; returns the process, or throws with what liblxc said.
-    /// A frozen container is refused first (``refuseFrozen(_:_:)``).
+    /// around that pipe's write end and the working directory; returns the process, or throws
+    /// with what liblxc said. A frozen container is refused first (``refuseFrozen(_:_:)``).
     private func startAttached<Payload>(
         _ start: @convention(c) (UnsafeMutableRawPointer?) -> Int32,
         options: AttachOptions,
@@ -293,7 +323,7 @@ extension Container {
         handle: Handle,
         cursor: DiagnosticCursor,
         program: String?,
-        payload makePayload: (_ reportFD: Int32) -> Payload
+        payload makePayload: (_ reportFD: Int32, _ directory: UnsafePointer<CChar>?) -> Payload
     ) throws -> AttachedProcess {
         let pointer = handle.pointer
         guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
@@ -305,11 +335,13 @@ extension Container {
         var pid: pid_t = -1
         _ = attachChildCallsBound
         _ = AttachCompanionThread.started
-        var payload = makePayload(report.write)
-        let result = withUnsafeMutablePointer(to: &payload) { payloadPointer in
-            withStandardInputKept(options) { options in
-                options.withCOptions { cOptions in
-                    ForkGate.asAttach { attach(pointer, start, payloadPointer, cOptions, &pid) }
+        let result = withOptionalCString(options.workingDirectory) { directory in
+            var payload = makePayload(report.write, directory)
+            return withUnsafeMutablePointer(to: &payload) { payloadPointer in
+                withStandardInputKept(options) { options in
+                    options.withCOptions { cOptions in
+                        ForkGate.asAttach { attach(pointer, start, payloadPointer, cOptions, &pid) }
+                    }
                 }
             }
         }
@@ -318,7 +350,8 @@ extension Container {
             report.closeRead()
             throw attachFailure(operation, handle, cursor)
         }
-        return AttachedProcess(pid: pid, container: name, program: program, reportFD: report.read, logSource: cursor)
+        return AttachedProcess(pid: pid, container: name, program: program, workingDirectory: options.workingDirectory,
+                               reportFD: report.read, logSource: cursor)
     }
 
     /// Throws ``LXCError/Kind/wrongState`` when liblxc reports the container frozen or being

@@ -315,7 +315,7 @@ extension Container {
     /// Calls `c->attach` with `start` (which runs in the attached child and reports on a pipe
     /// whether it got to run the program or function) and the payload `makePayload` builds
     /// around that pipe's write end and the working directory; returns the process, or throws
-    /// with what liblxc said. A frozen container is refused first (``refuseFrozen(_:_:)``).
+    /// with what liblxc said. A frozen container is refused first (`refuseFrozen`).
     private func startAttached<Payload>(
         _ start: @convention(c) (UnsafeMutableRawPointer?) -> Int32,
         options: AttachOptions,
@@ -361,7 +361,7 @@ extension Container {
     /// in a frozen cgroup that process stops, and the call would wait until someone thaws the
     /// container. A freeze that comes after this check, or one made behind liblxc's back
     /// (written to the cgroup directly, which `c->state` does not see), still makes the call
-    /// wait, but it holds no lock or gate while it waits (``ForkGate/asAttach(_:)``).
+    /// wait, but it holds no lock or gate while it waits (`ForkGate.asAttach`).
     func refuseFrozen(_ operation: String, _ handle: Handle) throws {
         guard let raw = handle.pointer.pointee.state?(handle.pointer) else { return }
         let state = ContainerState(liblxcName: String(cString: raw))

@@ -11,7 +11,7 @@ import Glibc
 /// groups that exclude each other: any number of starts may run together, and any number of
 /// forking calls, but not one of each. Waiting starts go first, so forks cannot keep a start
 /// out for long. Neither group is held across anything but the liblxc call itself, and an
-/// attach holds its place only until its fork (``asAttach(_:)``): no gate is held across
+/// attach holds its place only until its fork (`asAttach`): no gate is held across
 /// anything that waits on a container.
 enum ForkGate {
     private struct State {
@@ -73,7 +73,7 @@ enum ForkGate {
     /// every start out for that long, and every fork behind the waiting start. So the gate
     /// is left by a `pthread_atfork` parent handler (C, `shim.h`) right after that fork, in
     /// the thread that forked, or after the call when it did not fork. When the handler
-    /// cannot be registered, the whole call holds the gate, as ``asFork(_:)``.
+    /// cannot be registered, the whole call holds the gate, as `asFork`.
     static func asAttach<R>(_ body: () throws -> R) rethrows -> R {
         guard attachHandlerInstalled else { return try asFork(body) }
         enterFork()
@@ -82,7 +82,7 @@ enum ForkGate {
         return try body()
     }
 
-    /// Registers the fork handler of ``asAttach(_:)`` once; true when it is in place.
+    /// Registers the fork handler of `asAttach` once; true when it is in place.
     private static let attachHandlerInstalled: Bool = clxc_attach_fork_install { ForkGate.leaveFork() } == 0
 
     /// Waits until no start is inside liblxc or waiting to enter, then counts a fork in.

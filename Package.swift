@@ -68,6 +68,12 @@ let package = Package(
             dependencies: ["LXC", "CLXCBench"],
             path: "Benchmarks/LXCBench"
         ),
+        // For the integration tests: attaches from a program's only thread (see its main.swift).
+        .executableTarget(
+            name: "attach-descriptor-probe",
+            dependencies: ["LXC"],
+            path: "Tests/Helpers/AttachDescriptorProbe"
+        ),
         .testTarget(
             name: "LXCTests",
             dependencies: ["LXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]

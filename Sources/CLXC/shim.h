@@ -221,14 +221,33 @@ static inline void clxc_reset_signals_for_exec(void) {
     (void)sigaction(SIGPIPE, &action, NULL);
 }
 
+/* In the attached child: whether it is in `directory`, entering it when it is not. liblxc
+ * changes to `initial_cwd` in its transient process, as root and before the user switch, and
+ * only warns when that fails (the program then starts in the container's /). Comparing the
+ * current directory with `directory` keeps a directory that liblxc entered for a user who
+ * could not enter it himself; otherwise chdir says why it cannot be entered. The current
+ * directory is compared by its absolute path (getcwd), because "." cannot be looked up in a
+ * directory the user may not search. Returns 0, or the errno. System calls on stack memory
+ * only. */
+static inline int clxc_enter_working_directory(const char *directory) {
+    char current_path[4096];
+    struct stat wanted, current;
+    long length = syscall(SYS_getcwd, current_path, sizeof(current_path));
+    if (length > 0 && current_path[0] == '/' && stat(current_path, &current) == 0 &&
+        stat(directory, &wanted) == 0 &&
+        wanted.st_dev == current.st_dev && wanted.st_ino == current.st_ino)
+        return 0;
+    return chdir(directory) == 0 ? 0 : errno;
+}
+
 /* Binds, in the calling process, every libc function that the attached child calls through
  * this image's PLT (clxc_reset_signals_for_exec, clxc_cloexec_from, the exec functions in
  * AttachSpawn.swift). Executables are linked for lazy binding unless they ask otherwise, and
  * a PLT slot is bound by its first call: one that this process never calls (execvp, above
  * all) would be bound by the dynamic linker in every forked child anew, with the page faults
  * of its code and of the written GOT page: about 60 us of each attach here, measured with
- * LD_BIND_NOW. Each call below has no effect: an empty file name fails with ENOENT before any
- * system call, the rest only read state or get EBADF. errno is kept. */
+ * LD_BIND_NOW. Each call below has no effect: an empty file name fails with ENOENT (execvp's
+ * before any system call), the rest only read state or get EBADF. errno is kept. */
 static inline void clxc_bind_attach_child_calls(void) {
     int saved = errno;
     sigset_t set;
@@ -241,6 +260,9 @@ static inline void clxc_bind_attach_child_calls(void) {
     (void)fcntl(-1, F_GETFD);
     (void)!write(-1, "", 0);
     (void)close(-1);
+    (void)chdir("");
+    struct stat status;
+    (void)stat("", &status);
     char *const no_arguments[] = {NULL};
     (void)execvp("", no_arguments);
     errno = saved;
@@ -324,6 +346,44 @@ static inline int clxc_log_use_container_descriptors(void) {
         return 0;
     lxc_log_use_global_fd = false;
     return 1;
+}
+
+/* attach fork gate (see ForkGate.swift): liblxc's attach forks once in the calling thread, and
+ * only that fork must be kept out of a start's window; what follows it (the wait for the
+ * process it forked, which sits in a frozen cgroup for as long as the container is frozen)
+ * must not hold starts back. The calling thread arms a thread-local flag before the call;
+ * the pthread_atfork parent handler, which runs in the parent right after the fork, in the
+ * thread that forked, disarms it and calls back into the library to leave the gate. The
+ * child handler only clears the flag, so that a child never calls back (it runs no Swift
+ * code). The flag (one per thread) and the callback are statics inside the first two
+ * functions; like the fork guard's mutex, only ForkGate.swift may call these functions, so
+ * that the program has one copy of them. */
+static inline int *clxc_attach_fork_armed(void) {
+    static __thread int armed = 0;
+    return &armed;
+}
+static inline void (**clxc_attach_fork_leave(void))(void) {
+    static void (*leave)(void) = NULL;
+    return &leave;
+}
+static inline void clxc_attach_fork_parent(void) {
+    if (*clxc_attach_fork_armed()) {
+        *clxc_attach_fork_armed() = 0;
+        void (*leave)(void) = *clxc_attach_fork_leave();
+        if (leave) leave();
+    }
+}
+static inline void clxc_attach_fork_child(void) { *clxc_attach_fork_armed() = 0; }
+static inline int clxc_attach_fork_install(void (*leave)(void)) {
+    *clxc_attach_fork_leave() = leave;
+    return pthread_atfork(NULL, clxc_attach_fork_parent, clxc_attach_fork_child);
+}
+static inline void clxc_attach_fork_arm(void) { *clxc_attach_fork_armed() = 1; }
+/* Disarms; returns whether the flag was still armed (no fork happened in this thread). */
+static inline int clxc_attach_fork_disarm(void) {
+    int armed = *clxc_attach_fork_armed();
+    *clxc_attach_fork_armed() = 0;
+    return armed;
 }
 
 #endif

@@ -143,7 +143,12 @@ public struct AttachOptions: Sendable, Hashable {
 
     /// The directory the program starts in, or nil (the default) for this process's current
     /// directory when it exists in the container (`/` when not).
-    /// The corresponding C field is `initial_cwd`.
+    ///
+    /// It must be an absolute path inside the container: a relative one is refused with
+    /// ``LXCError/Kind/invalidArgument`` before anything runs. One that cannot be entered
+    /// makes the run fail with an ``LXCError`` that names it (``LXCError/Kind/notFound``
+    /// when it does not exist) and nothing runs; liblxc alone would only log a warning and
+    /// run the program in `/`. The corresponding C field is `initial_cwd`.
     public var workingDirectory: String?
 
     /// The user id to run as, or nil (the default) for root (or the container's init user in a
@@ -250,6 +255,10 @@ extension AttachOptions {
             try Validate.noNUL(workingDirectory, what: "working directory", operation: operation, container: container)
             if workingDirectory.isEmpty {
                 throw LXCError.invalid(operation, container, "working directory is empty")
+            }
+            if !workingDirectory.hasPrefix("/") {
+                throw LXCError.invalid(operation, container,
+                                       "working directory \(quoted(workingDirectory)) is relative: give an absolute path inside the container, such as \(quoted("/" + workingDirectory))")
             }
         }
         if userID == uid_t.max {

@@ -18,6 +18,8 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     let container: String
     /// The program, when this library exec'd it (spawn); nil for a function (attach).
     let program: String?
+    /// ``AttachOptions/workingDirectory`` of the attach, for error messages.
+    let workingDirectory: String?
     /// Where liblxc logged during the attach, to explain a failure found when waiting.
     let logSource: DiagnosticCursor?
 
@@ -32,10 +34,12 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
 
     private let state: Mutex<State>
 
-    init(pid: pid_t, container: String, program: String?, reportFD: Int32, logSource: DiagnosticCursor? = nil) {
+    init(pid: pid_t, container: String, program: String?, workingDirectory: String? = nil, reportFD: Int32,
+         logSource: DiagnosticCursor? = nil) {
         self.pid = pid
         self.container = container
         self.program = program
+        self.workingDirectory = workingDirectory
         self.logSource = logSource
         self.state = Mutex(State(status: nil, reportFD: reportFD, outcome: nil))
     }
@@ -60,11 +64,12 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
 
     /// Waits until the process ends and returns how it ended.
     ///
-    /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the program does not exist in
-    ///   the container (the message names it); ``LXCError/Kind/permissionDenied`` when it
-    ///   is not executable; ``LXCError/Kind/failed`` when liblxc could not set the process up
-    ///   inside the container (switch user, enter the working directory, …) or the program
-    ///   could not be executed for another reason.
+    /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the program or the working
+    ///   directory does not exist in the container (the message names it);
+    ///   ``LXCError/Kind/permissionDenied`` when the program is not executable or the working
+    ///   directory may not be entered; ``LXCError/Kind/failed`` when liblxc could not set the
+    ///   process up inside the container (switch user, …) or the program could not be
+    ///   executed for another reason.
     public func wait() throws -> ExitStatus {
         try wait(operation: "wait", diagnostics: nil)
     }
@@ -165,6 +170,33 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
                 kind: .failed, log: diagnostics?() ?? logSource?.errorLines(for: container) ?? [])
         case .execFailed(let code):
             throw Self.execError(code, program: program ?? "", operation: operation, container: container)
+        case .workingDirectoryFailed(let code):
+            throw Self.workingDirectoryError(code, directory: workingDirectory ?? "", program: program,
+                                             operation: operation, container: container)
+        }
+    }
+
+    static func workingDirectoryError(_ code: Int32, directory: String, program: String?,
+                                      operation: String, container: String) -> LXCError {
+        let name = quoted(directory)
+        let what = program.map { "; \(quoted($0)) did not run" } ?? "; the function did not run"
+        switch code {
+        case ENOENT:
+            return LXCError(operation: operation, container: container,
+                            message: "the working directory \(name) does not exist in the container\(what)",
+                            code: code, kind: .notFound)
+        case ENOTDIR:
+            return LXCError(operation: operation, container: container,
+                            message: "the working directory \(name) is not a directory in the container\(what)",
+                            code: code, kind: .notFound)
+        case EACCES, EPERM:
+            return LXCError(operation: operation, container: container,
+                            message: "the working directory \(name) may not be entered in the container: \(errnoDescription(code))\(what)",
+                            code: code, kind: .permissionDenied)
+        default:
+            return LXCError(operation: operation, container: container,
+                            message: "the working directory \(name) could not be entered in the container: \(errnoDescription(code))\(what)",
+                            code: code, kind: .failed)
         }
     }
 

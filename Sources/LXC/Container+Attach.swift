@@ -28,12 +28,13 @@ extension Container {
     /// - Returns: how the program ended: ``ExitStatus/exited(_:)`` with its code (255 too),
     ///   or ``ExitStatus/signaled(_:)``.
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for an empty command, an
-    ///   argument with a NUL byte or bad options; ``LXCError/Kind/wrongState`` when the
-    ///   container is not running; ``LXCError/Kind/notFound`` when it is not defined or the
-    ///   program does not exist inside (the message names it);
-    ///   ``LXCError/Kind/permissionDenied`` when the program is not executable;
-    ///   ``LXCError/Kind/failed`` when liblxc could not attach or set the process up (an id it
-    ///   cannot switch to, say), with liblxc's log lines.
+    ///   argument with a NUL byte or bad options (a relative working directory among them);
+    ///   ``LXCError/Kind/wrongState`` when the container is not running, and at once when it
+    ///   is frozen or being frozen (unfreeze it first); ``LXCError/Kind/notFound`` when it is
+    ///   not defined, or the program or the working directory does not exist inside (the
+    ///   message names it); ``LXCError/Kind/permissionDenied`` when the program is not
+    ///   executable; ``LXCError/Kind/failed`` when liblxc could not attach or set the process
+    ///   up (an id it cannot switch to, say), with liblxc's log lines.
     public func run(_ command: [String], options: AttachOptions = .init()) throws -> ExitStatus {
         try run(command, options: options, operation: "run", cancellation: nil)
     }
@@ -264,8 +265,10 @@ extension Container {
     /// ```
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not
-    ///   running; ``LXCError/Kind/invalidArgument`` for bad options; ``LXCError/Kind/failed``
-    ///   when liblxc could not attach.
+    ///   running, and at once when it is frozen or being frozen;
+    ///   ``LXCError/Kind/invalidArgument`` for bad options; ``LXCError/Kind/failed`` when
+    ///   liblxc could not attach. A working directory that cannot be entered is reported by
+    ///   ``AttachedProcess/wait()-18vso``, and the function does not run.
     public func attach(
         options: AttachOptions = .init(),
         payload: UnsafeMutableRawPointer? = nil,

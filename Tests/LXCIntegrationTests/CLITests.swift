@@ -272,6 +272,30 @@ struct CLITests {
         }
     }
 
+    /// `lxcctl exec` on a frozen container used to wait until someone thawed it; it fails at
+    /// once now. `timeout` ends a hanging lxcctl (status 124), and a guard gives up on the
+    /// wait for it, so that a hang fails the test.
+    @Test func execOnAFrozenContainerFailsAtOnce() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await container.start()
+            #expect(try await lxcctl(sandbox, "freeze", container.name).status == 0)
+            defer { try? container.unfreeze() }
+            let binary = try #require(LXCCtlRunner.binary)
+            let arguments = ["60", binary, "--lxcpath", sandbox.lxcpath, "exec", container.name, "--", "/bin/true"]
+            let finished = await finishingAsync(within: 90) {
+                try await LXCCtlRunner.result(ofProgram: "/usr/bin/timeout", arguments)
+            }
+            let exec = try #require(try finished?.get(), "lxcctl exec on a frozen container did not end")
+            #expect(exec.status != 0)
+            #expect(exec.status != 124, "lxcctl exec waited on the frozen container until timeout ended it")
+            #expect(exec.standardError.contains("frozen"), "\(exec.standardError)")
+            #expect(exec.standardError.contains(container.name), "\(exec.standardError)")
+            #expect(try await lxcctl(sandbox, "unfreeze", container.name).status == 0)
+            #expect(try await lxcctl(sandbox, "exec", container.name, "--", "/bin/true").status == 0)
+        }
+    }
+
     @Test func everySubcommandHasHelpWithAnExample() async throws {
         for command in [["ls"], ["create"], ["destroy"], ["rename"], ["start"], ["stop"], ["freeze"],
                         ["unfreeze"], ["wait"], ["config", "get"], ["config", "set"], ["config", "clear"],

@@ -142,6 +142,7 @@ struct AttachOptionsTests {
             ("group -1", make { $0.supplementaryGroups = [1, gid_t.max] }),
             ("NUL in cwd", make { $0.workingDirectory = "/a\0b" }),
             ("empty cwd", make { $0.workingDirectory = "" }),
+            ("relative cwd", make { $0.workingDirectory = "tmp" }),
             ("= in name", make { $0.environment = ["A=B": "1"] }),
             ("empty name", make { $0.environment = ["": "1"] }),
             ("NUL in value", make { $0.environment = ["A": "x\0y"] }),
@@ -191,7 +192,7 @@ struct AttachOptionsTests {
 
     // MARK: exec report
 
-    @Test func execReportTellsTheThreeOutcomesApart() throws {
+    @Test func execReportTellsTheFourOutcomesApart() throws {
         func report(_ bytes: [UInt8]) throws -> ExecOutcome {
             var pipe = try PipePair.make(operation: "test", container: "c")
             defer { pipe.closeBoth() }
@@ -205,6 +206,7 @@ struct AttachOptionsTests {
         var code = ENOENT
         let errnoBytes = withUnsafeBytes(of: &code) { Array($0) }
         #expect(try report([0x52] + errnoBytes) == .execFailed(ENOENT))
+        #expect(try report([0x52, 0x44] + errnoBytes) == .workingDirectoryFailed(ENOENT))
     }
 
     @Test func commandsAreValidatedBeforeAnythingRuns() throws {

@@ -11,9 +11,10 @@ import Glibc
 // release, no locks.
 //
 // It reports through a close-on-exec pipe: one byte "R" when liblxc hands it control, then
-// the exec errno if execvp fails. After the process ends, the pipe says which of three things
-// happened: nothing (liblxc failed to set the process up and exited before running it), "R"
-// alone (the program ran; a successful exec closed the pipe), or "R" and an errno.
+// "D" and the errno if it cannot enter the working directory, or the exec errno if execvp
+// fails. After the process ends, the pipe says which of four things happened: nothing
+// (liblxc failed to set the process up and exited before running it), "R" alone (the
+// program ran; a successful exec closed the pipe), "R" and an errno, or "R", "D" and an errno.
 
 /// What the exec function reported.
 enum ExecOutcome: Sendable, Equatable {
@@ -23,33 +24,56 @@ enum ExecOutcome: Sendable, Equatable {
     case executed
     /// execvp failed with this errno.
     case execFailed(Int32)
+    /// The working directory could not be entered (`chdir` failed with this errno); nothing ran.
+    case workingDirectoryFailed(Int32)
 }
 
 /// The layout shared by the parent (which builds it) and the attached child (which only reads it).
 struct ExecPayload {
     var program: UnsafeMutablePointer<CChar>
     var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    /// ``AttachOptions/workingDirectory``, entered before the exec; nil leaves liblxc's.
+    var directory: UnsafePointer<CChar>?
     var reportFD: Int32
 }
 
 enum ExecReport {
     static let reachedMarker: UInt8 = 0x52 // "R"
+    static let directoryMarker: UInt8 = 0x44 // "D"
 
     /// Reads what the exec function wrote. Called after the process has ended, so what it
-    /// wrote (one byte, or five) is all in the pipe and one read takes it; the read end is
-    /// non-blocking, so other forks still holding the write end (a concurrent attach) cannot
-    /// make it wait.
+    /// wrote (one byte, five or six) is all in the pipe and one read takes it; the read end
+    /// is non-blocking, so other forks still holding the write end (a concurrent attach)
+    /// cannot make it wait.
     static func read(_ fd: Int32) -> ExecOutcome {
-        var report: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        var report: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
         var got: Int
         repeat {
             got = withUnsafeMutableBytes(of: &report) { Glibc.read(fd, $0.baseAddress, $0.count) }
         } while got < 0 && errno == EINTR
         guard got >= 1, report.0 == reachedMarker else { return .failedBeforeExec }
+        if got == 6 && report.1 == directoryMarker {
+            return .workingDirectoryFailed(withUnsafeBytes(of: report) { $0.loadUnaligned(fromByteOffset: 2, as: Int32.self) })
+        }
         guard got == 5 else { return .executed }
         let code = withUnsafeBytes(of: report) { $0.loadUnaligned(fromByteOffset: 1, as: Int32.self) }
         return .execFailed(code)
     }
+}
+
+/// In the attached child: makes sure it is in `directory`, when there is one
+/// (`clxc_enter_working_directory`); when it cannot be, reports "D" and the errno on `fd` and
+/// returns false. liblxc 5.0.2 only warns when it cannot enter `initial_cwd` and runs the
+/// program in `/`. System calls on stack memory only.
+@inline(__always)
+func enterWorkingDirectory(_ directory: UnsafePointer<CChar>?, reportingTo fd: Int32) -> Bool {
+    guard let directory else { return true }
+    var code = clxc_enter_working_directory(directory)
+    if code == 0 { return true }
+    var marker = ExecReport.directoryMarker
+    _ = write(fd, &marker, 1)
+    _ = write(fd, &code, 4)
+    return false
 }
 
 /// Binds the libc functions the attached child calls, in this process, so that no forked
@@ -60,6 +84,51 @@ func bindAttachChildCalls() {
 
 /// `bindAttachChildCalls()`, once per process, before the first attach forks.
 let attachChildCallsBound: Void = bindAttachChildCalls()
+
+/// A thread of the library's that does nothing, made before the first attach and never ended,
+/// so that the process is never single-threaded while liblxc's attach runs.
+///
+/// liblxc 5.0.2's `c->attach` takes the container init's pidfd from the monitor and probes
+/// whether it can enter namespaces through it with `setns(pidfd, CLONE_NEWTIME)`, in the
+/// calling process. The kernel allows that only in a single-threaded process. When the probe
+/// fails, liblxc closes the pidfd and enters the namespaces through descriptors it closes
+/// again. When it succeeds, liblxc keeps the pidfd and never closes it in the caller
+/// (`put_attach_context` does not; only the forked process closes its copy): one descriptor,
+/// `anon_inode:[pidfd]` of the container's init, left open per attach, the same from C, and
+/// the calling process has also moved its future children into the init's time namespace.
+/// A program that attaches from its only thread (a synchronous tool, a script) leaked one
+/// descriptor per `run`, for ever. With this thread the probe always fails, as it does in
+/// every program with a second thread (any that uses `async` calls), and liblxc closes
+/// the pidfd itself: nothing of liblxc's is closed by this library.
+///
+/// The thread blocks every signal (it never takes one meant for the process) and sleeps in
+/// `pause()`; its stack is small.
+enum AttachCompanionThread {
+    /// Starts the thread, once per process; false when it could not be made.
+    static let started: Bool = start()
+
+    private static func start() -> Bool {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 64 * 1024)
+        // The new thread inherits the creating thread's mask: all signals blocked from birth.
+        var all = sigset_t()
+        sigfillset(&all)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_SETMASK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        var thread = pthread_t()
+        let result = ForkGuard.creatingThread {
+            pthread_create(&thread, &attributes, { _ in
+                while true { pause() }
+            }, nil)
+        }
+        guard result == 0 else { return false }
+        pthread_detach(thread)
+        return true
+    }
+}
 
 /// The function the attached child runs: report, then exec. See the fork rules above.
 let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
@@ -72,6 +141,7 @@ let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     clxc_cloexec_from(3)
     var marker: UInt8 = 0x52
     _ = write(fd, &marker, 1)
+    guard enterWorkingDirectory(payload.pointee.directory, reportingTo: fd) else { return EXIT_FAILURE }
     _ = execvp(payload.pointee.program, payload.pointee.argv)
     var code = errno
     _ = write(fd, &code, 4)
@@ -82,18 +152,23 @@ let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
 struct FunctionPayload {
     var function: @convention(c) (UnsafeMutableRawPointer?) -> Int32
     var payload: UnsafeMutableRawPointer?
+    /// ``AttachOptions/workingDirectory``, entered before the function runs; nil leaves liblxc's.
+    var directory: UnsafePointer<CChar>?
     var reportFD: Int32
 }
 
 /// Runs a caller's function in the attached child after resetting the signal mask; reports
-/// "R" first, so that a failure of liblxc before it is told apart from the function's result.
+/// "R" first, so that a failure of liblxc before it is told apart from the function's result,
+/// and "D" when the working directory cannot be entered.
 let attachedFunction: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     guard let raw else { return 1 }
     let call = raw.assumingMemoryBound(to: FunctionPayload.self)
     clxc_reset_signals_for_exec()
     var marker: UInt8 = 0x52
     _ = write(call.pointee.reportFD, &marker, 1)
+    let entered = enterWorkingDirectory(call.pointee.directory, reportingTo: call.pointee.reportFD)
     _ = close(call.pointee.reportFD)
+    guard entered else { return EXIT_FAILURE }
     return call.pointee.function(call.pointee.payload)
 }
 
@@ -213,8 +288,8 @@ extension Container {
     ) throws -> AttachedProcess {
         try withCStringArray(command) { argv in
             try startAttached(attachedExec, options: options, operation: operation, handle: handle,
-                              cursor: cursor, program: command[0]) { reportFD in
-                ExecPayload(program: argv[0]!, argv: argv, reportFD: reportFD)
+                              cursor: cursor, program: command[0]) { reportFD, directory in
+                ExecPayload(program: argv[0]!, argv: argv, directory: directory, reportFD: reportFD)
             }
         }
     }
@@ -230,8 +305,8 @@ extension Container {
         return try withAttachHandle(operation) { handle in
             try diagnosed(handle) { cursor in
                 try startAttached(attachedFunction, options: options, operation: operation, handle: handle,
-                                  cursor: cursor, program: nil) { reportFD in
-                    FunctionPayload(function: function, payload: payload, reportFD: reportFD)
+                                  cursor: cursor, program: nil) { reportFD, directory in
+                    FunctionPayload(function: function, payload: payload, directory: directory, reportFD: reportFD)
                 }
             }
         }
@@ -239,7 +314,8 @@ extension Container {
 
     /// Calls `c->attach` with `start` (which runs in the attached child and reports on a pipe
     /// whether it got to run the program or function) and the payload `makePayload` builds
-    /// around that pipe's write end; returns the process, or throws with what liblxc said.
+    /// around that pipe's write end and the working directory; returns the process, or throws
+    /// with what liblxc said. A frozen container is refused first (`refuseFrozen`).
     private func startAttached<Payload>(
         _ start: @convention(c) (UnsafeMutableRawPointer?) -> Int32,
         options: AttachOptions,
@@ -247,21 +323,25 @@ extension Container {
         handle: Handle,
         cursor: DiagnosticCursor,
         program: String?,
-        payload makePayload: (_ reportFD: Int32) -> Payload
+        payload makePayload: (_ reportFD: Int32, _ directory: UnsafePointer<CChar>?) -> Payload
     ) throws -> AttachedProcess {
         let pointer = handle.pointer
         guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
+        try refuseFrozen(operation, handle)
         // Non-blocking from the start: read only after the process ended, when everything
         // the exec function wrote is there, and never waiting for other forks that still
         // hold the write end (a concurrent attach).
         var report = try PipePair.make(operation: operation, container: name, nonBlocking: true)
         var pid: pid_t = -1
         _ = attachChildCallsBound
-        var payload = makePayload(report.write)
-        let result = withUnsafeMutablePointer(to: &payload) { payloadPointer in
-            withStandardInputKept(options) { options in
-                options.withCOptions { cOptions in
-                    ForkGate.asFork { attach(pointer, start, payloadPointer, cOptions, &pid) }
+        _ = AttachCompanionThread.started
+        let result = withOptionalCString(options.workingDirectory) { directory in
+            var payload = makePayload(report.write, directory)
+            return withUnsafeMutablePointer(to: &payload) { payloadPointer in
+                withStandardInputKept(options) { options in
+                    options.withCOptions { cOptions in
+                        ForkGate.asAttach { attach(pointer, start, payloadPointer, cOptions, &pid) }
+                    }
                 }
             }
         }
@@ -270,7 +350,26 @@ extension Container {
             report.closeRead()
             throw attachFailure(operation, handle, cursor)
         }
-        return AttachedProcess(pid: pid, container: name, program: program, reportFD: report.read, logSource: cursor)
+        return AttachedProcess(pid: pid, container: name, program: program, workingDirectory: options.workingDirectory,
+                               reportFD: report.read, logSource: cursor)
+    }
+
+    /// Throws ``LXCError/Kind/wrongState`` when liblxc reports the container frozen or being
+    /// frozen (`c->state`, which asks its monitor).
+    ///
+    /// `c->attach` moves the process it forks into the container's cgroup and waits for it;
+    /// in a frozen cgroup that process stops, and the call would wait until someone thaws the
+    /// container. A freeze that comes after this check, or one made behind liblxc's back
+    /// (written to the cgroup directly, which `c->state` does not see), still makes the call
+    /// wait, but it holds no lock or gate while it waits (`ForkGate.asAttach`).
+    func refuseFrozen(_ operation: String, _ handle: Handle) throws {
+        guard let raw = handle.pointer.pointee.state?(handle.pointer) else { return }
+        let state = ContainerState(liblxcName: String(cString: raw))
+        guard state == .frozen || state == .freezing else { return }
+        let now = state == .frozen ? "frozen" : "being frozen (FREEZING)"
+        throw LXCError(operation: operation, container: name,
+                       message: "the container is \(now): a program attached to it would wait until it is thawed; unfreeze it first",
+                       kind: .wrongState)
     }
 
     /// Explains a failed `c->attach`: not defined, not running, or what liblxc logged.

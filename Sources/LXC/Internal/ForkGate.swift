@@ -1,3 +1,4 @@
+import CLXC
 import Glibc
 
 /// Keeps liblxc's other forks out of the moment when a `start()` has moved this process into
@@ -9,7 +10,9 @@ import Glibc
 /// cgroup when that container stops. So starts and the library's other forking calls are two
 /// groups that exclude each other: any number of starts may run together, and any number of
 /// forking calls, but not one of each. Waiting starts go first, so forks cannot keep a start
-/// out for long. Neither group is held across anything but the liblxc call itself.
+/// out for long. Neither group is held across anything but the liblxc call itself, and an
+/// attach holds its place only until its fork (`asAttach`): no gate is held across
+/// anything that waits on a container.
 enum ForkGate {
     private struct State {
         var starts = 0
@@ -50,21 +53,53 @@ enum ForkGate {
         return try body()
     }
 
-    /// Runs a liblxc call that forks (attach, create, destroy, clone): waits until no start
-    /// is inside liblxc or waiting to enter.
+    /// Runs a liblxc call that forks (create, destroy, clone, made in a child of ours): waits
+    /// until no start is inside liblxc or waiting to enter.
     static func asFork<R>(_ body: () throws -> R) rethrows -> R {
+        enterFork()
+        defer { leaveFork() }
+        return try body()
+    }
+
+    /// Runs liblxc's `c->attach`, holding a place among the forking calls only until the
+    /// call's fork has happened.
+    ///
+    /// `c->attach` forks once in the calling thread (the transient process; the attached
+    /// process is cloned from that one and inherits its cgroup), then moves the transient
+    /// process into the container's cgroup and waits for it on a socket. In a frozen cgroup
+    /// that process stops at once, and the wait lasts until the container is thawed (seen
+    /// here with gdb: the caller in `read` of the attach socket, the transient process in
+    /// the container's freezer cgroup, in state D). Held across the whole call, the gate kept
+    /// every start out for that long, and every fork behind the waiting start. So the gate
+    /// is left by a `pthread_atfork` parent handler (C, `shim.h`) right after that fork, in
+    /// the thread that forked, or after the call when it did not fork. When the handler
+    /// cannot be registered, the whole call holds the gate, as `asFork`.
+    static func asAttach<R>(_ body: () throws -> R) rethrows -> R {
+        guard attachHandlerInstalled else { return try asFork(body) }
+        enterFork()
+        clxc_attach_fork_arm()
+        defer { if clxc_attach_fork_disarm() != 0 { leaveFork() } }
+        return try body()
+    }
+
+    /// Registers the fork handler of `asAttach` once; true when it is in place.
+    private static let attachHandlerInstalled: Bool = clxc_attach_fork_install { ForkGate.leaveFork() } == 0
+
+    /// Waits until no start is inside liblxc or waiting to enter, then counts a fork in.
+    private static func enterFork() {
         pthread_mutex_lock(gate.mutex)
         while gate.state.starts > 0 || gate.state.waitingStarts > 0 {
             pthread_cond_wait(gate.condition, gate.mutex)
         }
         gate.state.forks += 1
         pthread_mutex_unlock(gate.mutex)
-        defer {
-            pthread_mutex_lock(gate.mutex)
-            gate.state.forks -= 1
-            if gate.state.forks == 0 { pthread_cond_broadcast(gate.condition) }
-            pthread_mutex_unlock(gate.mutex)
-        }
-        return try body()
+    }
+
+    /// Counts a fork out; lets waiting starts in when it was the last.
+    private static func leaveFork() {
+        pthread_mutex_lock(gate.mutex)
+        gate.state.forks -= 1
+        if gate.state.forks == 0 { pthread_cond_broadcast(gate.condition) }
+        pthread_mutex_unlock(gate.mutex)
     }
 }

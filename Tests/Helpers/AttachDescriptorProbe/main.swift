@@ -1,0 +1,59 @@
+// attach-descriptor-probe LXCPATH NAME RUNS OUTPUTS
+//
+// For AttachHazardTests: runs `/bin/true` RUNS times with `Container.run` and OUTPUTS times
+// with `Container.output(of:)` in a running container, from this program's only thread, and
+// prints how many threads it had before the first run and how many descriptors it had open
+// before and after:
+//
+//     threads=1 before=6 after=8
+//
+// It has to be a program of its own: liblxc 5.0.2's attach leaks a descriptor only in a
+// single-threaded process, and the test runner never is one. Exits 1 with a message on
+// standard error when a run fails.
+
+import Glibc
+import LXC
+
+/// The entries of a directory under /proc, without "." and "..".
+func entries(_ path: String) -> Int {
+    guard let directory = opendir(path) else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { count += 1 }
+    }
+    return count
+}
+
+/// Writes a line to standard error.
+func complain(_ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+}
+
+/// Open descriptors, less the one that reads the directory.
+func descriptors() -> Int { entries("/proc/self/fd") - 1 }
+
+let arguments = CommandLine.arguments
+guard arguments.count == 5, let runs = Int(arguments[3]), let outputs = Int(arguments[4]) else {
+    complain("usage: attach-descriptor-probe LXCPATH NAME RUNS OUTPUTS")
+    exit(2)
+}
+do {
+    let container = try Container(name: arguments[2], lxcpath: arguments[1])
+    let threads = entries("/proc/self/task")
+    let before = descriptors()
+    for _ in 0..<runs {
+        let status = try container.run(["/bin/true"])
+        if !status.isSuccess { throw LXCError(operation: "probe", container: arguments[2], message: "/bin/true: \(status)") }
+    }
+    for _ in 0..<outputs {
+        let output = try container.output(of: ["/bin/true"])
+        if !output.status.isSuccess { throw LXCError(operation: "probe", container: arguments[2], message: "/bin/true: \(output.status)") }
+    }
+    print("threads=\(threads) before=\(before) after=\(descriptors())")
+} catch {
+    complain("attach-descriptor-probe: \(error)")
+    exit(1)
+}

@@ -428,12 +428,9 @@ extension Validate {
     private static func configFilesOfIncludedDirectory(_ path: String) -> [String] {
         guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
-        let capacity = MemoryLayout.size(ofValue: dirent().d_name)
         var files: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
-                tuple.withMemoryRebound(to: CChar.self, capacity: capacity) { String(cString: $0) }
-            }
+            let name = entryName(entry)
             if name.utf8.count >= 6 && name.hasSuffix(".conf") {
                 files.append(path.hasSuffix("/") ? path + name : path + "/" + name)
             }

@@ -383,25 +383,3 @@ extension Container {
         removeFileDurably(saved)
     }
 }
-
-/// The names in a directory other than `.` and `..`; empty when it cannot be read.
-func directoryEntries(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names
-}
-
-/// The bytes of a whole file; nil when it cannot be opened or read.
-func readWholeFileBytes(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    return readBytesToEnd(fd: fd, from: nil)
-}

@@ -426,17 +426,7 @@ struct ContainerCgroups: Sendable {
     }
 
     private static func subdirectories(of path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var result: [String] = []
-        while let entry = readdir(directory) {
-            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { result.append(name) }
-        }
-        return result
+        directoryEntries(path, onlyDirectories: true)
     }
 
     private func entries(in base: String) -> [String] { Self.entries(of: name, in: base) }

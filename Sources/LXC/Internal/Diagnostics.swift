@@ -206,13 +206,8 @@ final class HandleLog: Sendable {
     /// The descriptor of this process, other than `other`, that refers to the file `info`
     /// describes (a memory file's inode is its own: only liblxc's descriptor can match).
     private static func descriptor(of info: stat, other: Int32) -> Int32? {
-        guard let directory = opendir("/proc/self/fd") else { return nil }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let number = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                Int32(String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
-            }
-            guard let fd = number, fd != other else { continue }
+        for name in directoryEntries("/proc/self/fd") {
+            guard let fd = Int32(name), fd != other else { continue }
             var candidate = stat()
             if fstat(fd, &candidate) == 0, candidate.st_dev == info.st_dev, candidate.st_ino == info.st_ino {
                 return fd

@@ -178,3 +178,37 @@ func replaceFileAtomically(named name: String, in directory: Int32, with bytes: 
         throw FileReplacementError(code: errno, step: "flushing the directory after the rename", replaced: true)
     }
 }
+
+/// The name in a directory entry that `readdir` returned, read up to its NUL. A record is
+/// only as long as its name: copying the whole `d_name` array (`withUnsafeBytes(of:)`)
+/// reads past it, and past the end of the mapping when the entry is the buffer's last (a
+/// crash seen here).
+func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+    withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+        tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) {
+            String(cString: $0)
+        }
+    }
+}
+
+/// The names in a directory other than `.` and `..`, with whether each is a directory
+/// (`d_type`); empty when it cannot be read.
+func directoryEntries(_ path: String, onlyDirectories: Bool = false) -> [String] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        if onlyDirectories && entry.pointee.d_type != UInt8(DT_DIR) { continue }
+        let name = entryName(entry)
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// The bytes of a whole file; nil when it cannot be opened or read.
+func readWholeFileBytes(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    return readBytesToEnd(fd: fd, from: nil)
+}

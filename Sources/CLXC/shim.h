@@ -43,6 +43,47 @@ static inline int clxc_memfd_create(const char *name) {
 #include <stdlib.h>
 #include <limits.h>
 
+/* Forks a child that has chrooted into /proc/PID/root, so that no symbolic link inside the
+ * container reaches the host's files, with a pipe for its report. In the parent, returns the
+ * child's pid (or -1 with errno); in the child, returns 0 with `*root_error` the errno of a
+ * failed chroot (0 when it worked), and the child writes its report to pipefd[1]. */
+static inline pid_t clxc_fork_into_root(pid_t pid, int pipefd[2], int *root_error) {
+    char root[64];
+    snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+    if (pipe(pipefd) < 0)
+        return -1;
+    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+    fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
+    pid_t child = fork();
+    if (child < 0) {
+        int error = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        errno = error;
+        return -1;
+    }
+    if (child == 0) {
+        close(pipefd[0]);
+        *root_error = (chroot(root) < 0 || chdir("/") < 0) ? errno : 0;
+        return 0;
+    }
+    close(pipefd[1]);
+    return child;
+}
+
+/* Reads the report of a child of clxc_fork_into_root, closes the pipe and reaps the child.
+ * Returns 0, or ECHILD when the child ended without a whole report. */
+static inline int clxc_collect_from_root(pid_t child, int pipefd[2], void *report, size_t size) {
+    ssize_t got;
+    do {
+        got = read(pipefd[0], report, size);
+    } while (got < 0 && errno == EINTR);
+    close(pipefd[0]);
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    return got == (ssize_t)size ? 0 : ECHILD;
+}
+
 /* Creates (add != 0) or removes the device node `path` inside the root filesystem of the
  * process `pid`, the way liblxc's do_add_remove_node does it: a child process chroots into
  * /proc/PID/root, so that symbolic links inside the container cannot point the node at the
@@ -54,31 +95,18 @@ static inline int clxc_memfd_create(const char *name) {
  * (removing). Everything after fork() is async-signal-safe, which Swift code cannot promise.
  * Returns 0, or the errno of the step that failed. */
 static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add, mode_t mode, dev_t device) {
-    char root[64];
     char directories[PATH_MAX];
     size_t length = strlen(path);
     if (length == 0 || length >= sizeof(directories) || path[0] != '/')
         return EINVAL;
     memcpy(directories, path, length + 1);
-    snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
     int pipefd[2];
-    if (pipe(pipefd) < 0)
+    int result = 0;
+    pid_t child = clxc_fork_into_root(pid, pipefd, &result);
+    if (child < 0)
         return errno;
-    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
-    fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
-    pid_t child = fork();
-    if (child < 0) {
-        int error = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return error;
-    }
     if (child == 0) {
-        int result = 0;
-        close(pipefd[0]);
-        if (chroot(root) < 0 || chdir("/") < 0) {
-            result = errno;
-        } else {
+        if (result == 0) {
             struct stat existing;
             if (lstat(path, &existing) == 0) {
                 if (!S_ISCHR(existing.st_mode) && !S_ISBLK(existing.st_mode))
@@ -104,16 +132,8 @@ static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add,
         (void)!write(pipefd[1], &result, sizeof(result));
         _exit(result == 0 ? 0 : 1);
     }
-    close(pipefd[1]);
-    int result = ECHILD;
-    ssize_t got;
-    do {
-        got = read(pipefd[0], &result, sizeof(result));
-    } while (got < 0 && errno == EINTR);
-    close(pipefd[0]);
-    int status;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-    if (got != (ssize_t)sizeof(result))
+    result = ECHILD;
+    if (clxc_collect_from_root(child, pipefd, &result, sizeof(result)) != 0)
         return ECHILD;
     return result;
 }
@@ -124,46 +144,28 @@ static inline int clxc_device_node_in_root(pid_t pid, const char *path, int add,
  * above) acts on it, and no link inside the container reaches the host. Returns 0 with
  * `*mode` set, or an errno (ENOENT when nothing is there). */
 static inline int clxc_lstat_in_root(pid_t pid, const char *path, mode_t *mode) {
-    char root[64];
     struct { int error; mode_t mode; } report = { ECHILD, 0 };
     if (path[0] != '/')
         return EINVAL;
-    snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
     int pipefd[2];
-    if (pipe(pipefd) < 0)
+    int root_error = 0;
+    pid_t child = clxc_fork_into_root(pid, pipefd, &root_error);
+    if (child < 0)
         return errno;
-    fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
-    fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
-    pid_t child = fork();
-    if (child < 0) {
-        int error = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return error;
-    }
     if (child == 0) {
         struct stat info;
-        close(pipefd[0]);
-        report.error = 0;
+        report.error = root_error;
         report.mode = 0;
-        if (chroot(root) < 0 || chdir("/") < 0)
-            report.error = errno;
-        else if (lstat(path, &info) < 0)
-            report.error = errno;
-        else
-            report.mode = info.st_mode;
+        if (report.error == 0) {
+            if (lstat(path, &info) < 0)
+                report.error = errno;
+            else
+                report.mode = info.st_mode;
+        }
         (void)!write(pipefd[1], &report, sizeof(report));
         _exit(0);
     }
-    close(pipefd[1]);
-    ssize_t got;
-    do {
-        got = read(pipefd[0], &report, sizeof(report));
-    } while (got < 0 && errno == EINTR);
-    close(pipefd[0]);
-    int status;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-    if (got != (ssize_t)sizeof(report))
+    if (clxc_collect_from_root(child, pipefd, &report, sizeof(report)) != 0)
         return ECHILD;
     *mode = report.mode;
     return report.error;

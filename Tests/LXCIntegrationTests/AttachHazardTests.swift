@@ -74,18 +74,7 @@ private func attachChildIsInCgroup(of container: Container) -> Bool {
 
 /// The attach-descriptor-probe program next to the test binary (`swift build --build-tests`
 /// builds it), found as LXCCtlRunner finds lxcctl.
-private let probeBinary: String? = {
-    var candidates: [String] = []
-    if let first = CommandLine.arguments.first {
-        var directory = URL(fileURLWithPath: first).deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("attach-descriptor-probe").path)
-            directory.deleteLastPathComponent()
-        }
-    }
-    candidates.append(FileManager.default.currentDirectoryPath + "/.build/debug/attach-descriptor-probe")
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}()
+private let probeBinary: String? = LXCCtlRunner.builtProduct("attach-descriptor-probe")
 
 @Suite("Attach: frozen containers, descriptors, working directories", .integration, .timeLimit(.minutes(3)))
 struct AttachHazardTests {
@@ -206,7 +195,8 @@ struct AttachHazardTests {
 
     /// liblxc 5.0.2's attach leaks the init's pidfd in a single-threaded process; the test
     /// runner has many threads, so a program of one thread does the runs.
-    @Test func descriptorsStayFlatOverTenThousandRunsFromAProgramsOnlyThread() async throws {
+    @Test(.timeLimit(.minutes(8)))
+    func descriptorsStayFlatOverTenThousandRunsFromAProgramsOnlyThread() async throws {
         let probe = try #require(probeBinary, "attach-descriptor-probe was not built next to the tests (run `swift build --build-tests`)")
         try await Sandbox.with { sandbox in
             let container = try await sandbox.busybox()

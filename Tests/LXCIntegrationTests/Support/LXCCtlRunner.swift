@@ -10,19 +10,22 @@ enum LXCCtlRunner {
     }
 
     /// The `lxcctl` next to the test binary (`swift build --build-tests` builds both).
-    static let binary: String? = {
+    static let binary: String? = builtProduct("lxcctl")
+
+    /// An executable product of this package built next to the test binary.
+    static func builtProduct(_ name: String) -> String? {
         var candidates: [String] = []
         if let first = CommandLine.arguments.first {
             var directory = URL(fileURLWithPath: first).deletingLastPathComponent()
             // The test bundle may be a directory (`*.xctest`) inside the products directory.
             for _ in 0..<4 {
-                candidates.append(directory.appendingPathComponent("lxcctl").path)
+                candidates.append(directory.appendingPathComponent(name).path)
                 directory.deleteLastPathComponent()
             }
         }
-        candidates.append(FileManager.default.currentDirectoryPath + "/.build/debug/lxcctl")
+        candidates.append(FileManager.default.currentDirectoryPath + "/.build/debug/" + name)
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    }
 
     /// Runs lxcctl with standard input from /dev/null and its output going to files (so a
     /// chatty command can never block on a full pipe), awaiting its end without holding one

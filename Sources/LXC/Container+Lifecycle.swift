@@ -240,11 +240,20 @@ extension Container {
     /// still inside); it leaves them when a start of the same container that succeeded
     /// meanwhile may own them. The corresponding liblxc call is `c->start`.
     ///
+    /// A daemonized start succeeds once the container is running, whatever its init does
+    /// next, as liblxc and `lxc-start` have it: an init that runs a moment and exits (`echo
+    /// hello`), or an `lxc-init` whose program does not exist, is a successful start, after
+    /// which the container stops by itself (``wait(for:timeout:)-9dc7r`` for `.stopped`
+    /// sees it). The library does not guess from a state query right after the start
+    /// whether the init is still there; that answer would depend on timing. To learn how a
+    /// container's init ended, start it in the foreground (below): that `start` returns
+    /// when the container has stopped and says how its init exited.
+    ///
     /// After `setDaemonizes(false)`, liblxc would make the calling process the container's
     /// monitor, which is unsafe in a multi-threaded process; a child process of the library
     /// is the monitor instead, and `start` returns when the container has stopped (true to
     /// liblxc's foreground start), throwing when its init exited with a failure (the message
-    /// gives its exit code or signal).
+    /// gives its exit code or signal), or could not be run at all.
     ///
     /// - Parameters:
     ///   - useInit: run `lxc-init` as the container's first process, with `arguments` as the
@@ -253,8 +262,8 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the container is not defined
     ///   or its root filesystem does not exist (the message names it);
     ///   ``LXCError/Kind/wrongState`` when it is already running; ``LXCError/Kind/failed``
-    ///   when its init exited as soon as it started (liblxc reports that start as a success;
-    ///   the message names the init command), or with liblxc's log lines otherwise.
+    ///   with liblxc's log lines when liblxc reports the start failed, and for a foreground
+    ///   start whose init failed.
     public func start(useInit: Bool = false, arguments: [String] = []) throws {
         let operation = "start"
         for argument in arguments {
@@ -297,14 +306,14 @@ extension Container {
                     }
                 }
             }
+            // liblxc reports success once the container reached RUNNING, even when its init
+            // exits straight after: a start whose init ran is a successful start, as for
+            // `lxc-start`. The answer never depends on a state query, which would race
+            // the init (see the doc comment for how to learn how it ended).
             if started {
-                // liblxc reports success once it saw the container run, even when its init
-                // exited straight after. When the init is gone by now, say so; one that exits
-                // a moment later cannot be told from a short-lived init here.
-                if pointer.pointee.daemonize && state == .stopped {
-                    removeCgroups(cgroups)
-                    throw initExitedError(handle, cursor, useInit: useInit, arguments: arguments)
-                }
+                // Housekeeping only, never the answer: an init that stopped before this
+                // process left the monitor cgroup kept its monitor from removing it.
+                if state == .stopped { removeCgroups(cgroups) }
                 return
             }
             removeCgroups(cgroups)
@@ -335,19 +344,6 @@ extension Container {
     /// start of the container that succeeded meanwhile may own them.
     private func removeCgroups(_ cgroups: ContainerCgroups) {
         cgroups.removeAbandoned { [self] in state }
-    }
-
-    /// The error for a start whose init exited at once.
-    private func initExitedError(_ handle: Handle, _ cursor: DiagnosticCursor,
-                                 useInit: Bool, arguments: [String]) -> LXCError {
-        var command = arguments
-        if command.isEmpty {
-            let configured = (try? configItem("lxc.init.cmd")) ?? nil
-            command = [configured.flatMap { $0.isEmpty ? nil : $0 } ?? "/sbin/init"]
-        }
-        let shown = command.map { $0.contains(" ") ? quoted($0) : $0 }.joined(separator: " ")
-        return failure("start", handle, cursor,
-                       "the container stopped as soon as it started: its init (\(shown)\(useInit ? ", run by lxc-init" : "")) exited at once; check that it exists inside the container and runs in the foreground")
     }
 
     /// Explains a failed start: not defined, already running, missing root filesystem, or

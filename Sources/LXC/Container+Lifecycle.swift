@@ -492,11 +492,15 @@ extension Container {
 
     /// Freezes every process of the container and returns once it is frozen.
     ///
-    /// On cgroup v1, liblxc waits without a limit for the freezer to finish, which it never
-    /// does while a process of the container waits in `vfork` for a child that is already
-    /// frozen; the library then thaws the container for a moment after two seconds and
-    /// each second after, until liblxc's freeze goes through. The corresponding liblxc call
-    /// is `c->freeze`.
+    /// On cgroup v1, liblxc writes `FROZEN` to the container's `freezer.state` once and then
+    /// reads the state every second, without a limit, until it is `FROZEN`; a freezer that
+    /// stays `FREEZING` (processes forking as it works, or one it cannot freeze where it
+    /// waits) would keep it waiting for ever. While liblxc waits, the library writes `FROZEN`
+    /// again every half second that the state is `FREEZING`, so that the kernel tries again,
+    /// and every two seconds thaws the container for a moment first; its last write is
+    /// always `FROZEN`. On cgroup v2 (`cgroup.freeze`, where liblxc waits for `frozen 1` in
+    /// `cgroup.events`) the kernel needs no help and the library adds nothing. The
+    /// corresponding liblxc call is `c->freeze`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when it is not running.
     public func freeze() throws {

@@ -174,7 +174,7 @@ extension Container {
     /// file, and the directory fsynced. The old file's mode (and owner, for root) is kept; a
     /// new file is made with liblxc's mode, 0660 minus the umask. As with liblxc, the
     /// container's directory is made when it is missing, so a configuration can be saved
-    /// before ``create(template:backingStore:options:arguments:)``. A symbolic link,
+    /// before ``create(template:backingStore:specs:options:arguments:)-vs3``. A symbolic link,
     /// directory or other non-regular file at the destination is refused: the configuration
     /// is never written through a link. The corresponding liblxc call is `c->save_config`.
     ///

@@ -434,6 +434,22 @@ extension Container {
     ///   ``LXCError/Kind/timedOut`` when it was still running when `timeout` ran out;
     ///   ``LXCError/Kind/invalidArgument`` for a negative timeout.
     public func shutdown(timeout: Duration) throws {
+        try shutdown(timeout: Optional(timeout))
+    }
+
+    /// Asks the container to shut down cleanly and waits until it has stopped, without a
+    /// limit when `timeout` is nil.
+    ///
+    /// The same as ``shutdown(timeout:)-3onco``, and nil waits for as long as the
+    /// container takes (liblxc's timeout of `-1`, as ``wait(for:timeout:)-9dc7r`` takes nil).
+    /// A container whose init ignores its halt signal then never stops and the call never
+    /// returns: give a timeout, or call ``stop()-45hku``, when that may happen. The
+    /// corresponding liblxc call is `c->shutdown`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/timedOut`` when it was still running when `timeout` ran out;
+    ///   ``LXCError/Kind/invalidArgument`` for a negative timeout.
+    public func shutdown(timeout: Duration?) throws {
         let operation = "shutdown"
         let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
         let handle = handle
@@ -746,8 +762,14 @@ extension Container {
         try await offload { try self.stop() }
     }
 
-    /// Shuts the container down without blocking the caller's thread; see ``shutdown(timeout:)``.
+    /// Shuts the container down without blocking the caller's thread; see ``shutdown(timeout:)-3onco``.
     public func shutdown(timeout: Duration) async throws {
+        try await offload { try self.shutdown(timeout: timeout) }
+    }
+
+    /// Shuts the container down without blocking the caller's thread, without a limit when
+    /// `timeout` is nil; see ``shutdown(timeout:)-81ts6``.
+    public func shutdown(timeout: Duration?) async throws {
         try await offload { try self.shutdown(timeout: timeout) }
     }
 

@@ -244,10 +244,14 @@ extension Container {
     /// next, as liblxc and `lxc-start` have it: an init that runs a moment and exits (`echo
     /// hello`), or an `lxc-init` whose program does not exist, is a successful start, after
     /// which the container stops by itself (``wait(for:timeout:)-9dc7r`` for `.stopped`
-    /// sees it). The library does not guess from a state query right after the start
-    /// whether the init is still there; that answer would depend on timing. To learn how a
-    /// container's init ended, start it in the foreground (below): that `start` returns
-    /// when the container has stopped and says how its init exited.
+    /// sees it). An init that cannot be executed at all (`arguments` naming a program that
+    /// does not exist, without `useInit`) fails the start every time, as in liblxc: the
+    /// container's first process reports the failed `exec` before the container runs, and
+    /// the error quotes liblxc's "Failed to exec" line. The library does not guess from a
+    /// state query right after the start whether the init is still there; that answer
+    /// would depend on timing. To learn how a container's init ended, start it in the
+    /// foreground (below): that `start` returns when the container has stopped and says how
+    /// its init exited.
     ///
     /// After `setDaemonizes(false)`, liblxc would make the calling process the container's
     /// monitor, which is unsafe in a multi-threaded process; a child process of the library

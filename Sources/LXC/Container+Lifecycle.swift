@@ -300,15 +300,34 @@ extension Container {
         }
         try diagnosed(handle) { cursor in
             let cgroups = ContainerCgroups.note(name)
-            let started = UnprivilegedCalls.oneAtATime {
-                CallerCgroups.preservingMembership(removingAbandonedMonitors: false) {
-                    handle.configWrites.withLock { _ in
-                        if arguments.isEmpty {
-                            return start(pointer, useInit ? 1 : 0, nil)
+            func attempt() -> Bool {
+                UnprivilegedCalls.oneAtATime {
+                    CallerCgroups.preservingMembership(removingAbandonedMonitors: false) {
+                        handle.configWrites.withLock { _ in
+                            if arguments.isEmpty {
+                                return start(pointer, useInit ? 1 : 0, nil)
+                            }
+                            return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                         }
-                        return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                     }
                 }
+            }
+            var started = attempt()
+            // liblxc makes the container's command socket in this process before it forks
+            // the monitor, and keeps it open for the whole start; a monitor of another
+            // container started from this process at that moment inherits it until it closes
+            // inherited descriptors. A container that stopped at once (a short-lived init)
+            // and is started again in that window finds its socket name still bound, and
+            // liblxc fails before it has done anything. Only then, try again for a moment.
+            var socketClashes = Self.commandSocketClashes(cursor.errorLines(for: name))
+            var retries = 0
+            while !started && socketClashes > 0 && retries < Self.commandSocketRetries && state == .stopped {
+                usleep(20_000)
+                retries += 1
+                started = attempt()
+                let clashes = Self.commandSocketClashes(cursor.errorLines(for: name))
+                if clashes == socketClashes { break }  // failed for another reason
+                socketClashes = clashes
             }
             // liblxc reports success once the container reached RUNNING, even when its init
             // exits straight after: a start whose init ran is a successful start, as for
@@ -323,6 +342,16 @@ extension Container {
             removeCgroups(cgroups)
             throw startFailure(handle, cursor)
         }
+    }
+
+    /// How many times a start whose command socket was still bound is tried again (20 ms
+    /// apart).
+    static let commandSocketRetries = 50
+
+    /// How many of liblxc's log lines say that the container's command socket could not be
+    /// made (its name was still bound).
+    static func commandSocketClashes(_ lines: [String]) -> Int {
+        lines.filter { $0.contains("Failed to create command socket") }.count
     }
 
     /// Refuses to start a container that an interrupted operation left incomplete, or one
@@ -360,6 +389,10 @@ extension Container {
             return error
         }
         let log = cursor.errorLines(for: name)
+        if !isRunning && state == .stopped && Self.commandSocketClashes(log) > 0 {
+            return failure(operation, handle, cursor,
+                           "the container is stopped, but its command socket is still bound by another process (a monitor of a container started from this process at the same moment inherits it for a moment; a process that keeps it stops every start); nothing was started")
+        }
         if log.contains(where: { $0.contains("appears to be already running") }) || isRunning {
             return failure(operation, handle, cursor, kind: .wrongState, "the container is already running")
         }

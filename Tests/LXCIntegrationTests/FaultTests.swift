@@ -79,6 +79,45 @@ struct FaultTests {
         }
     }
 
+    /// liblxc makes a container's command socket (an abstract unix socket named after the
+    /// lxcpath and name) in the starting process before it forks the monitor; a monitor of
+    /// another container started at that moment inherits it for a while, and a short-lived
+    /// container started again meanwhile found its socket still bound, and start threw
+    /// "already running" (seen once in 100 short-lived starts beside other starts). start
+    /// tries again for a moment; a socket that stays bound is an error that says so, and
+    /// nothing was started.
+    @Test func aCommandSocketHeldByAnotherProcessIsNamedAndThenReleased() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            let name = "/" + sandbox.lxcpath.drop { $0 == "/" } + "/\(container.name)/command"
+            let holder = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            try #require(holder >= 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(name.utf8)
+            try #require(bytes.count + 1 < MemoryLayout.size(ofValue: address.sun_path))
+            withUnsafeMutableBytes(of: &address.sun_path) { path in
+                path[0] = 0  // abstract
+                for (index, byte) in bytes.enumerated() { path[index + 1] = byte }
+            }
+            let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + bytes.count)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) }
+            }
+            try #require(bound == 0, "cannot bind \(name): \(String(cString: strerror(errno)))")
+
+            let error = #expect(throws: LXCError.self) { try container.start() }
+            #expect(error?.kind == .failed)
+            #expect(error?.message.contains("command socket is still bound") == true, "\(String(describing: error))")
+            #expect(container.state == .stopped)
+
+            close(holder)
+            try container.start()
+            #expect(container.state == .running)
+            try container.stop()
+        }
+    }
+
     /// Whether the init could be run is what a foreground start tells: it returns when the
     /// container has stopped, and for a program that does not exist it throws, every time,
     /// with the same exit status.

@@ -25,7 +25,7 @@ extension Container {
             readSizedCString { buffer, length in get(pointer, key, buffer, length) }
         }
         if let value { return value }
-        if !LXC.isSupported(configItem: key) {
+        if !Validate.configKeyIsKnown(key) {
             throw unknownKeyError("configItem", key)
         }
         return nil
@@ -58,7 +58,7 @@ extension Container {
                 if key == "lxc.log.file" { handle.configurationReplaced() }
                 return
             }
-            if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
+            if !Validate.configKeyIsKnown(key) { throw unknownKeyError(operation, key) }
             throw failure(operation, handle, cursor, kind: .invalidArgument,
                           "liblxc refused the value \(quoted(value)) for \(key)")
         }
@@ -77,7 +77,7 @@ extension Container {
         let pointer = handle.pointer
         guard let clear = pointer.pointee.clear_config_item else { throw missingFunction(operation, "c->clear_config_item") }
         if handle.configWrites.withLock({ _ in clear(pointer, key) }) { return }
-        if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
+        if !Validate.configKeyIsKnown(key) { throw unknownKeyError(operation, key) }
         throw LXCError(operation: operation, container: name, message: "liblxc could not clear \(key)")
     }
 
@@ -123,7 +123,7 @@ extension Container {
         }
         if let value = takeOwnedCString(get(pointer, key)) { return value }
         try requireRunning(operation)
-        if !LXC.isSupported(configItem: key) { throw unknownKeyError(operation, key) }
+        if !Validate.configKeyIsKnown(key) { throw unknownKeyError(operation, key) }
         return nil
     }
 
@@ -174,7 +174,7 @@ extension Container {
     /// file, and the directory fsynced. The old file's mode (and owner, for root) is kept; a
     /// new file is made with liblxc's mode, 0660 minus the umask. As with liblxc, the
     /// container's directory is made when it is missing, so a configuration can be saved
-    /// before ``create(template:backingStore:options:arguments:)``. A symbolic link,
+    /// before ``create(template:backingStore:specs:options:arguments:)-vs3``. A symbolic link,
     /// directory or other non-regular file at the destination is refused: the configuration
     /// is never written through a link. The corresponding liblxc call is `c->save_config`.
     ///

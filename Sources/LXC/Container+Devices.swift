@@ -183,7 +183,9 @@ extension Container {
     /// ```
     ///
     /// - Parameters:
-    ///   - source: a host path (or a device, or a name such as `tmpfs` for `type`).
+    ///   - source: a host path (or a device, or a name such as `tmpfs` for `type`); nil for a
+    ///     file system that needs none (`type: "tmpfs"`, `"proc"`), which liblxc passes to
+    ///     mount(2) as `NULL`, as it takes it.
     ///   - target: the mount point in the container; liblxc creates it when it is missing.
     ///   - type: the file system type (nil for bind mounts).
     ///   - flags: mount(2) flags.
@@ -192,10 +194,10 @@ extension Container {
     ///   ``LXCError/Kind/invalidArgument`` for a relative target or text with a NUL byte;
     ///   ``LXCError/Kind/wrongState`` when the container is not running or was started
     ///   without `shmounts`; ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
-    public func mount(_ source: String, at target: String, type: String? = nil,
+    public func mount(_ source: String?, at target: String, type: String? = nil,
                       flags: MountFlags = [], data: String? = nil) throws {
         let operation = "mount"
-        try Validate.noBreaks(source, what: "mount source", operation: operation, container: name)
+        if let source { try Validate.noBreaks(source, what: "mount source", operation: operation, container: name) }
         try Validate.containerPath(target, what: "mount target", operation: operation, container: name)
         if let type { try Validate.noBreaks(type, what: "file system type", operation: operation, container: name) }
         if let data { try Validate.noNUL(data, what: "mount data", operation: operation, container: name) }
@@ -206,15 +208,18 @@ extension Container {
         try requireRunning(operation)
         try diagnosed(handle) { cursor in
             var api = lxc_mount(version: LXC_MOUNT_API_V1)
-            let result = withOptionalCString(type) { typePointer in
-                withOptionalCString(data) { dataPointer in
-                    mount(pointer, source, target, typePointer, flags.rawValue, dataPointer, &api)
+            let result = withOptionalCString(source) { sourcePointer in
+                withOptionalCString(type) { typePointer in
+                    withOptionalCString(data) { dataPointer in
+                        mount(pointer, sourcePointer, target, typePointer, flags.rawValue, dataPointer, &api)
+                    }
                 }
             }
             if result >= 0 { return }
             try requireRunning(operation)
+            let what = source.map { quoted($0) } ?? (type.map { "a \($0) file system" } ?? "a file system without a source")
             throw mountFailure(operation, handle, cursor, result,
-                               "liblxc could not mount \(quoted(source)) at \(quoted(target)) in the container")
+                               "liblxc could not mount \(what) at \(quoted(target)) in the container")
         }
     }
 

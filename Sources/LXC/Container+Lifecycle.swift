@@ -240,11 +240,24 @@ extension Container {
     /// still inside); it leaves them when a start of the same container that succeeded
     /// meanwhile may own them. The corresponding liblxc call is `c->start`.
     ///
+    /// A daemonized start succeeds once the container is running, whatever its init does
+    /// next, as liblxc and `lxc-start` have it: an init that runs a moment and exits (`echo
+    /// hello`), or an `lxc-init` whose program does not exist, is a successful start, after
+    /// which the container stops by itself (``wait(for:timeout:)-9dc7r`` for `.stopped`
+    /// sees it). An init that cannot be executed at all (`arguments` naming a program that
+    /// does not exist, without `useInit`) fails the start every time, as in liblxc: the
+    /// container's first process reports the failed `exec` before the container runs, and
+    /// the error quotes liblxc's "Failed to exec" line. The library does not guess from a
+    /// state query right after the start whether the init is still there; that answer
+    /// would depend on timing. To learn how a container's init ended, start it in the
+    /// foreground (below): that `start` returns when the container has stopped and says how
+    /// its init exited.
+    ///
     /// After `setDaemonizes(false)`, liblxc would make the calling process the container's
     /// monitor, which is unsafe in a multi-threaded process; a child process of the library
     /// is the monitor instead, and `start` returns when the container has stopped (true to
     /// liblxc's foreground start), throwing when its init exited with a failure (the message
-    /// gives its exit code or signal).
+    /// gives its exit code or signal), or could not be run at all.
     ///
     /// - Parameters:
     ///   - useInit: run `lxc-init` as the container's first process, with `arguments` as the
@@ -253,8 +266,8 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the container is not defined
     ///   or its root filesystem does not exist (the message names it);
     ///   ``LXCError/Kind/wrongState`` when it is already running; ``LXCError/Kind/failed``
-    ///   when its init exited as soon as it started (liblxc reports that start as a success;
-    ///   the message names the init command), or with liblxc's log lines otherwise.
+    ///   with liblxc's log lines when liblxc reports the start failed, and for a foreground
+    ///   start whose init failed.
     public func start(useInit: Bool = false, arguments: [String] = []) throws {
         let operation = "start"
         for argument in arguments {
@@ -287,29 +300,58 @@ extension Container {
         }
         try diagnosed(handle) { cursor in
             let cgroups = ContainerCgroups.note(name)
-            let started = UnprivilegedCalls.oneAtATime {
-                CallerCgroups.preservingMembership(removingAbandonedMonitors: false) {
-                    handle.configWrites.withLock { _ in
-                        if arguments.isEmpty {
-                            return start(pointer, useInit ? 1 : 0, nil)
+            func attempt() -> Bool {
+                UnprivilegedCalls.oneAtATime {
+                    CallerCgroups.preservingMembership(removingAbandonedMonitors: false) {
+                        handle.configWrites.withLock { _ in
+                            if arguments.isEmpty {
+                                return start(pointer, useInit ? 1 : 0, nil)
+                            }
+                            return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                         }
-                        return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
                     }
                 }
             }
+            var started = attempt()
+            // liblxc makes the container's command socket in this process before it forks
+            // the monitor, and keeps it open for the whole start; a monitor of another
+            // container started from this process at that moment inherits it until it closes
+            // inherited descriptors. A container that stopped at once (a short-lived init)
+            // and is started again in that window finds its socket name still bound, and
+            // liblxc fails before it has done anything. Only then, try again for a moment.
+            var socketClashes = Self.commandSocketClashes(cursor.errorLines(for: name))
+            var retries = 0
+            while !started && socketClashes > 0 && retries < Self.commandSocketRetries && state == .stopped {
+                usleep(20_000)
+                retries += 1
+                started = attempt()
+                let clashes = Self.commandSocketClashes(cursor.errorLines(for: name))
+                if clashes == socketClashes { break }  // failed for another reason
+                socketClashes = clashes
+            }
+            // liblxc reports success once the container reached RUNNING, even when its init
+            // exits straight after: a start whose init ran is a successful start, as for
+            // `lxc-start`. The answer never depends on a state query, which would race
+            // the init (see the doc comment for how to learn how it ended).
             if started {
-                // liblxc reports success once it saw the container run, even when its init
-                // exited straight after. When the init is gone by now, say so; one that exits
-                // a moment later cannot be told from a short-lived init here.
-                if pointer.pointee.daemonize && state == .stopped {
-                    removeCgroups(cgroups)
-                    throw initExitedError(handle, cursor, useInit: useInit, arguments: arguments)
-                }
+                // Housekeeping only, never the answer: an init that stopped before this
+                // process left the monitor cgroup kept its monitor from removing it.
+                if state == .stopped { removeCgroups(cgroups) }
                 return
             }
             removeCgroups(cgroups)
             throw startFailure(handle, cursor)
         }
+    }
+
+    /// How many times a start whose command socket was still bound is tried again (20 ms
+    /// apart).
+    static let commandSocketRetries = 50
+
+    /// How many of liblxc's log lines say that the container's command socket could not be
+    /// made (its name was still bound).
+    static func commandSocketClashes(_ lines: [String]) -> Int {
+        lines.filter { $0.contains("Failed to create command socket") }.count
     }
 
     /// Refuses to start a container that an interrupted operation left incomplete, or one
@@ -337,19 +379,6 @@ extension Container {
         cgroups.removeAbandoned { [self] in state }
     }
 
-    /// The error for a start whose init exited at once.
-    private func initExitedError(_ handle: Handle, _ cursor: DiagnosticCursor,
-                                 useInit: Bool, arguments: [String]) -> LXCError {
-        var command = arguments
-        if command.isEmpty {
-            let configured = (try? configItem("lxc.init.cmd")) ?? nil
-            command = [configured.flatMap { $0.isEmpty ? nil : $0 } ?? "/sbin/init"]
-        }
-        let shown = command.map { $0.contains(" ") ? quoted($0) : $0 }.joined(separator: " ")
-        return failure("start", handle, cursor,
-                       "the container stopped as soon as it started: its init (\(shown)\(useInit ? ", run by lxc-init" : "")) exited at once; check that it exists inside the container and runs in the foreground")
-    }
-
     /// Explains a failed start: not defined, already running, missing root filesystem, or
     /// what liblxc logged.
     private func startFailure(_ handle: Handle, _ cursor: DiagnosticCursor) -> LXCError {
@@ -360,6 +389,10 @@ extension Container {
             return error
         }
         let log = cursor.errorLines(for: name)
+        if !isRunning && state == .stopped && Self.commandSocketClashes(log) > 0 {
+            return failure(operation, handle, cursor,
+                           "the container is stopped, but its command socket is still bound by another process (a monitor of a container started from this process at the same moment inherits it for a moment; a process that keeps it stops every start); nothing was started")
+        }
         if log.contains(where: { $0.contains("appears to be already running") }) || isRunning {
             return failure(operation, handle, cursor, kind: .wrongState, "the container is already running")
         }
@@ -438,6 +471,22 @@ extension Container {
     ///   ``LXCError/Kind/timedOut`` when it was still running when `timeout` ran out;
     ///   ``LXCError/Kind/invalidArgument`` for a negative timeout.
     public func shutdown(timeout: Duration) throws {
+        try shutdown(timeout: Optional(timeout))
+    }
+
+    /// Asks the container to shut down cleanly and waits until it has stopped, without a
+    /// limit when `timeout` is nil.
+    ///
+    /// The same as ``shutdown(timeout:)-3onco``, and nil waits for as long as the
+    /// container takes (liblxc's timeout of `-1`, as ``wait(for:timeout:)-9dc7r`` takes nil).
+    /// A container whose init ignores its halt signal then never stops and the call never
+    /// returns: give a timeout, or call ``stop()-45hku``, when that may happen. The
+    /// corresponding liblxc call is `c->shutdown`.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
+    ///   ``LXCError/Kind/timedOut`` when it was still running when `timeout` ran out;
+    ///   ``LXCError/Kind/invalidArgument`` for a negative timeout.
+    public func shutdown(timeout: Duration?) throws {
         let operation = "shutdown"
         let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
         let handle = handle
@@ -496,11 +545,15 @@ extension Container {
 
     /// Freezes every process of the container and returns once it is frozen.
     ///
-    /// On cgroup v1, liblxc waits without a limit for the freezer to finish, which it never
-    /// does while a process of the container waits in `vfork` for a child that is already
-    /// frozen; the library then thaws the container for a moment after two seconds and
-    /// each second after, until liblxc's freeze goes through. The corresponding liblxc call
-    /// is `c->freeze`.
+    /// On cgroup v1, liblxc writes `FROZEN` to the container's `freezer.state` once and then
+    /// reads the state every second, without a limit, until it is `FROZEN`; a freezer that
+    /// stays `FREEZING` (processes forking as it works, or one it cannot freeze where it
+    /// waits) would keep it waiting for ever. While liblxc waits, the library writes `FROZEN`
+    /// again every half second that the state is `FREEZING`, so that the kernel tries again,
+    /// and every two seconds thaws the container for a moment first; its last write is
+    /// always `FROZEN`. On cgroup v2 (`cgroup.freeze`, where liblxc waits for `frozen 1` in
+    /// `cgroup.events`) the kernel needs no help and the library adds nothing. The
+    /// corresponding liblxc call is `c->freeze`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when it is not running.
     public func freeze() throws {
@@ -750,8 +803,14 @@ extension Container {
         try await offload { try self.stop() }
     }
 
-    /// Shuts the container down without blocking the caller's thread; see ``shutdown(timeout:)``.
+    /// Shuts the container down without blocking the caller's thread; see ``shutdown(timeout:)-3onco``.
     public func shutdown(timeout: Duration) async throws {
+        try await offload { try self.shutdown(timeout: timeout) }
+    }
+
+    /// Shuts the container down without blocking the caller's thread, without a limit when
+    /// `timeout` is nil; see ``shutdown(timeout:)-81ts6``.
+    public func shutdown(timeout: Duration?) async throws {
         try await offload { try self.shutdown(timeout: timeout) }
     }
 

@@ -244,6 +244,91 @@ extension Container {
         }
     }
 
+    /// The container's soft memory limit: how much memory the kernel leaves it when memory
+    /// runs short on the host (v1), or protects from reclaim (v2).
+    ///
+    /// Reads `memory.soft_limit_in_bytes` (v1; `.unlimited` when none is set) or
+    /// `memory.low` (v2; `.limited(0)` when none is set, `.unlimited` for `max`) through
+    /// `c->get_cgroup_item`; go-lxc's `SoftMemoryLimit`. To keep it across restarts set
+    /// `lxc.cgroup.memory.soft_limit_in_bytes` or `lxc.cgroup2.memory.low`.
+    ///
+    /// - Throws: as ``memoryUsage()``.
+    public func softMemoryLimit() throws -> ResourceLimit<ByteCount> {
+        let operation = "softMemoryLimit"
+        let version = try cgroupVersion(for: .memory, operation: operation)
+        let key = version == .v1 ? "memory.soft_limit_in_bytes" : "memory.low"
+        let text = try requiredItem(key, version, operation)
+        return try parsed(CgroupParsing.limit(text), key, text, operation).map { ByteCount($0) }
+    }
+
+    /// Sets the running container's soft memory limit.
+    ///
+    /// Writes `memory.soft_limit_in_bytes` (v1, `-1` for none) or `memory.low` (v2, `max`
+    /// for `.unlimited`) through `c->set_cgroup_item`; go-lxc's `SetSoftMemoryLimit`. The
+    /// kernel rounds the value down to whole pages.
+    ///
+    /// - Throws: as ``setMemoryLimit(_:)``.
+    public func setSoftMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
+        let version = try cgroupVersion(for: .memory, operation: "setSoftMemoryLimit")
+        switch version {
+        case .v1: try setCgroupItem("memory.soft_limit_in_bytes", to: limit.value.map { String($0.bytes) } ?? "-1")
+        case .v2: try setCgroupItem("memory.low", to: limit.value.map { String($0.bytes) } ?? "max")
+        }
+    }
+
+    /// The container's kernel memory limit (cgroup v1 only).
+    ///
+    /// Reads `memory.kmem.limit_in_bytes` through `c->get_cgroup_item`; go-lxc's
+    /// `KernelMemoryLimit`. cgroup v2 has no such file: kernel memory counts toward
+    /// `memory.max` there.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/unsupported`` on cgroup v2, or on a v1 kernel
+    ///   without the file; otherwise as ``memoryUsage()``.
+    public func kernelMemoryLimit() throws -> ResourceLimit<ByteCount> {
+        let operation = "kernelMemoryLimit"
+        let key = try kernelMemoryKey(operation)
+        guard let text = try cgroupItem(key) else { throw kernelMemoryUnsupported(operation, "this kernel has no \(key)") }
+        return try parsed(CgroupParsing.limit(text), key, text, operation).map { ByteCount($0) }
+    }
+
+    /// Sets the running container's kernel memory limit (cgroup v1 only).
+    ///
+    /// Writes `memory.kmem.limit_in_bytes` (`-1` for none) through `c->set_cgroup_item`;
+    /// go-lxc's `SetKernelMemoryLimit`. Linux deprecated the file and, from 5.16 on, accepts
+    /// writes to it without effect; the library reads the limit back, and a limit the kernel
+    /// did not take is an error rather than a silent no-op.
+    ///
+    /// - Throws: ``LXCError``: ``LXCError/Kind/unsupported`` on cgroup v2 (no such file;
+    ///   kernel memory counts toward ``setMemoryLimit(_:)``'s limit there), on a v1 kernel
+    ///   without the file, or when the kernel ignored the limit; otherwise as
+    ///   ``setMemoryLimit(_:)``.
+    public func setKernelMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
+        let operation = "setKernelMemoryLimit"
+        let key = try kernelMemoryKey(operation)
+        guard try cgroupItem(key) != nil else { throw kernelMemoryUnsupported(operation, "this kernel has no \(key)") }
+        try setCgroupItem(key, to: limit.value.map { String($0.bytes) } ?? "-1")
+        guard let wanted = limit.value else { return }
+        let text = try requiredItem(key, .v1, operation)
+        let now = try parsed(CgroupParsing.limit(text), key, text, operation)
+        // The kernel rounds a limit down to whole pages.
+        guard case .limited(let bytes) = now, bytes <= wanted.bytes, wanted.bytes - bytes < 1 << 16 else {
+            throw kernelMemoryUnsupported(operation,
+                "the kernel accepted \(wanted.bytes) for \(key) but reads back \(quoted(text)): it ignores kernel memory limits (Linux deprecated them, and from 5.16 on writes have no effect)")
+        }
+    }
+
+    /// `memory.kmem.limit_in_bytes`, or the error for cgroup v2, which has no such file.
+    private func kernelMemoryKey(_ operation: String) throws -> String {
+        if try cgroupVersion(for: .memory, operation: operation) == .v2 {
+            throw kernelMemoryUnsupported(operation, "cgroup v2 has no kernel memory limit (kernel memory counts toward memory.max)")
+        }
+        return "memory.kmem.limit_in_bytes"
+    }
+
+    private func kernelMemoryUnsupported(_ operation: String, _ why: String) -> LXCError {
+        LXCError(operation: operation, container: name, message: why, code: EOPNOTSUPP, kind: .unsupported)
+    }
+
     // MARK: CPU
 
     /// The CPU time the container's processes have used since it started: in total, in user

@@ -47,9 +47,12 @@ extension LXC {
     /// Sets up liblxc's process-wide log.
     ///
     /// liblxc's log is global to the process, and it can be set up once: a second call has
-    /// no effect until ``stopLogging()``. When a file is given, errors that the library
-    /// quotes in ``LXCError`` are read back from it. The corresponding liblxc call is
-    /// `lxc_log_init`.
+    /// no effect until ``stopLogging()``; after that, a call opens its new file. liblxc takes
+    /// the level and `quiet` of the first `lxc_log_init` of the process only, and keeps them
+    /// through `lxc_log_close` (its `lxc_loglevel_specified`); a container's own level
+    /// (``Container/setLogLevel(_:)``) applies to lines about that container when no file
+    /// is given here. When a file is given, errors that the library quotes in ``LXCError``
+    /// are read back from it. The corresponding liblxc call is `lxc_log_init`.
     ///
     /// - Throws: ``LXCError`` when liblxc cannot open the log file.
     public static func startLogging(_ options: LogOptions) throws {
@@ -57,6 +60,13 @@ extension LXC {
         for (what, value) in [("log file", options.file), ("log name", options.name),
                               ("lxcpath", options.lxcpath), ("log prefix", options.prefix)] {
             if let value { try Validate.noBreaks(value, what: what, operation: operation, container: nil) }
+        }
+        // Without liblxc's lxc_log_use_global_fd, stopLogging points liblxc's log at the
+        // library's memory file; liblxc would answer the next lxc_log_init with "Log already
+        // initialized" and success, and never open the new file.
+        if let shared = SharedDiagnosticLog.shared, globalLogFile.withLock({ $0 }) == shared.path {
+            lxc_log_close()
+            globalLogFile.withLock { $0 = nil }
         }
         let result = withOptionalCString(options.file) { file in
             withOptionalCString(options.name) { name in

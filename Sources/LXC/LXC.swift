@@ -39,24 +39,18 @@ public enum LXC {
     }
 
     /// Whether this liblxc knows the container configuration key `configItem`
-    /// (`"lxc.rootfs.path"`, `"lxc.net.0.type"`, `"lxc.cgroup2.memory.max"`, …).
+    /// (`"lxc.rootfs.path"`, `"lxc.cgroup2"`, `"lxc.net."`, …), exactly as liblxc answers.
     ///
-    /// liblxc's `lxc_config_item_is_supported` matches whole keys only, so it answers no for
-    /// every indexed or per-controller key (`lxc.net.0.type`, `lxc.cgroup.memory.limit_in_bytes`).
-    /// This answers yes for a key whose dotted prefix is a key liblxc knows (`lxc.net`,
-    /// `lxc.cgroup`, `lxc.sysctl`, …), as liblxc's configuration parser accepts them; it does not
-    /// check the part after the prefix.
+    /// liblxc's `lxc_config_item_is_supported` matches whole keys of its table only: it
+    /// answers no for `lxc.arch.nonsense`, and also for indexed and per-controller keys that
+    /// its configuration parser accepts under a prefix (`lxc.net.0.type`,
+    /// `lxc.cgroup.memory.limit_in_bytes`); ask for the prefix (`lxc.net.`, `lxc.cgroup`) to
+    /// learn whether liblxc has such a family of keys. ``Container/setConfigItem(_:to:)``
+    /// and its kin take such keys. The corresponding liblxc call is
+    /// `lxc_config_item_is_supported`.
     public static func isSupported(configItem: String) -> Bool {
         if configItem.isEmpty || configItem.utf8.contains(0) { return false }
-        if lxc_config_item_is_supported(configItem) { return true }
-        var prefix = Substring(configItem)
-        while let dot = prefix.lastIndex(of: ".") {
-            prefix = prefix[..<dot]
-            // "lxc" alone is not a key; stop before it.
-            if !prefix.contains(".") { return false }
-            if lxc_config_item_is_supported(String(prefix)) { return true }
-        }
-        return false
+        return lxc_config_item_is_supported(configItem)
     }
 
     /// Whether this liblxc has the API extension `name` (`"mount_injection_file"`,

@@ -165,6 +165,25 @@ struct LifecycleTests {
         }
     }
 
+    /// liblxc's `shortlived.c`: an init that prints and exits 0 at once is a successful
+    /// start, 100 times in a row, as `lxc-start` gives it; each time the container then stops
+    /// by itself.
+    @Test func aShortLivedInitStartsEveryTime() throws {
+        try Sandbox.withBlocking { sandbox in
+            let container = try sandbox.busybox()
+            try container.setConfigItem("lxc.init.cmd", to: "/bin/echo hello")
+            for round in 0..<100 {
+                do {
+                    try container.start()
+                } catch {
+                    Issue.record("round \(round): \(error)")
+                    return
+                }
+                try #require(try container.wait(for: .stopped, timeout: .seconds(30)), "round \(round)")
+            }
+        }
+    }
+
     @Test func asyncFormsDriveAWholeLifecycle() async throws {
         try await Sandbox.with { sandbox in
             let container = try await sandbox.busybox()

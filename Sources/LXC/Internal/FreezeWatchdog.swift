@@ -2,23 +2,42 @@ import CLXC
 import Glibc
 import Synchronization
 
-/// Gets a cgroup v1 freeze past a process that is stuck in `vfork`.
+/// Gets a cgroup v1 freeze to the end that liblxc waits for.
 ///
-/// liblxc's `freeze` on cgroup v1 writes `FROZEN` to the container's `freezer.state` and then
-/// polls, rewriting `FROZEN` every second, until the state is no longer `FREEZING`, without a
-/// limit. A process of the container that called `vfork` waits for its child in a state the
-/// v1 freezer cannot freeze, while the child is frozen: the cgroup stays `FREEZING` for ever
-/// and `freeze` never returns (seen here with busybox's init spawning getty just after a
-/// start). While a freeze runs, this watchdog looks at the state once a second after the
-/// first two; when it is still `FREEZING`, it writes `THAWED` for a moment, so that the
-/// vfork child runs on to its `exec` and releases its parent, and liblxc's next rewrite of
-/// `FROZEN` succeeds. It uses a handle of its own, so it never waits on the caller's. On
-/// cgroup v2 the file does not exist and the watchdog does nothing.
+/// What liblxc does (`do_freeze_thaw` in `freezer.c`, the same in 4.0, 5.0 and 6.0): on cgroup
+/// v1 it writes `FROZEN` to the container's `freezer.state` once, then reads the file every
+/// second, without a limit, until it says `FROZEN`. It never writes again. The v1 freezer can
+/// sit in `FREEZING` for a while when processes of the container fork as it works, and for
+/// good when one of them waits where it cannot be frozen (a `vfork` parent whose child is
+/// frozen, on older kernels); the kernel tries again only when `FROZEN` is written again.
+///
+/// So while a freeze runs, this watchdog reads the state every half second, from the first
+/// half second on:
+/// - `FREEZING`: it writes `FROZEN` again, and the kernel tries again to freeze every process
+///   of the cgroup (those forked since among them). After two seconds in `FREEZING` it first
+///   writes `THAWED` for a moment, so that a process stuck as above runs on, and at once
+///   `FROZEN` again.
+///
+/// A state of `THAWED` is left alone: an ``Container/unfreeze()`` racing the freeze waits for
+/// it, and so the freeze then waits until someone freezes the container again.
+/// Its last write is always `FROZEN`: a `THAWED` left behind would make liblxc poll for ever.
+/// It uses a handle of its own, so it never waits on the caller's.
+///
+/// On cgroup v2 liblxc writes `1` to `cgroup.freeze` and waits for `frozen 1` in
+/// `cgroup.events`; the v2 freezer counts a process as frozen wherever it sleeps and freezes
+/// new children as they are forked, and writing `1` again does nothing, so the watchdog
+/// leaves it alone (it finds no `freezer.state` there). It must never write `0` there either,
+/// for the same reason as `THAWED` on v1.
 final class FreezeWatchdog: Sendable {
     private let name: String
     private let lxcpath: String
     private let stopped = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
+
+    /// How long between two looks at the state.
+    static let interval: useconds_t = 500_000
+    /// How many looks in a row at `FREEZING` before a thaw-and-freeze.
+    static let looksBeforeThawing = 4
 
     private init(name: String, lxcpath: String) {
         self.name = name
@@ -43,22 +62,47 @@ final class FreezeWatchdog: Sendable {
         while !finished.load(ordering: .acquiring) { usleep(1_000) }
     }
 
+    /// Sleeps one interval in small steps, so that the end of the freeze ends the watch soon;
+    /// false when the watch is over.
+    private func pause() -> Bool {
+        for _ in 0..<(Self.interval / 10_000) {
+            if stopped.load(ordering: .acquiring) { return false }
+            usleep(10_000)
+        }
+        return !stopped.load(ordering: .acquiring)
+    }
+
+    /// What to write to `freezer.state`, in order, after one look found `state` there;
+    /// `freezingLooks` counts the looks in a row that found `FREEZING`. Nothing for `FROZEN`
+    /// (liblxc reads it at its next look) or `THAWED` (someone else thawed it: an unfreeze
+    /// racing this freeze waits for THAWED, so it is not undone); for `FREEZING`, `FROZEN`,
+    /// every ``looksBeforeThawing``-th time after a `THAWED`. The last write is never
+    /// `THAWED`.
+    static func writes(after state: String, freezingLooks: inout Int) -> [String] {
+        guard state.hasPrefix("FREEZING") else {
+            freezingLooks = 0
+            return []
+        }
+        freezingLooks += 1
+        return freezingLooks % looksBeforeThawing == 0 ? ["THAWED", "FROZEN"] : ["FROZEN"]
+    }
+
     private func watch() {
         defer { finished.store(true, ordering: .releasing) }
-        var ticks = 0
-        while !stopped.load(ordering: .acquiring) {
-            usleep(100_000)
-            ticks += 1
-            guard ticks >= 20, ticks % 10 == 0 else { continue }
-            guard let container = lxc_container_new(name, lxcpath) else { continue }
-            defer { _ = lxc_container_put(container) }
+        var container: UnsafeMutablePointer<lxc_container>?
+        defer { if let container { _ = lxc_container_put(container) } }
+        var freezingLooks = 0
+        while pause() {
+            if container == nil { container = lxc_container_new(name, lxcpath) }
+            guard let container else { continue }
             guard let get = container.pointee.get_cgroup_item, let set = container.pointee.set_cgroup_item else { return }
             var buffer = [CChar](repeating: 0, count: 32)
             let count = get(container, "freezer.state", &buffer, Int32(buffer.count))
-            guard count > 0 else { return }
+            guard count > 0 else { return }  // no v1 freezer (cgroup v2), or the container is gone
             let state = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if state.hasPrefix("FREEZING") && !stopped.load(ordering: .acquiring) {
-                _ = set(container, "freezer.state", "THAWED")
+            for (index, value) in Self.writes(after: state, freezingLooks: &freezingLooks).enumerated() {
+                if index > 0 { usleep(10_000) }
+                _ = set(container, "freezer.state", value)
             }
         }
     }

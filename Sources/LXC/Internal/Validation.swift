@@ -1,4 +1,5 @@
 import Glibc
+import CLXC
 
 // Input checks made before anything reaches liblxc. liblxc itself accepts much of what is
 // refused here (a config value with a newline is written into the config file as a new line).
@@ -288,5 +289,28 @@ extension Validate {
             throw LXCError.invalid(operation, container,
                                    "template argument \(quoted(argument)) sets --\(option), which liblxc passes to the template itself (the container's own \(option == "name" ? "name" : "directory")); it is not taken from the caller")
         }
+    }
+}
+
+extension Validate {
+    /// Whether liblxc's configuration parser takes `key`: a key of liblxc's table
+    /// (`lxc_config_item_is_supported`), or one under a key of it that names a family of keys
+    /// (`lxc.net.0.type` under `lxc.net.`, `lxc.cgroup.memory.limit_in_bytes` under
+    /// `lxc.cgroup`), as liblxc's `lxc_get_config` matches them. Used only to tell an unknown
+    /// key from another failure after liblxc refused a call; ``LXC/isSupported(configItem:)``
+    /// gives liblxc's own exact answer. It does not check the part after the prefix.
+    static func configKeyIsKnown(_ key: String) -> Bool {
+        if key.isEmpty || key.utf8.contains(0) { return false }
+        if lxc_config_item_is_supported(key) { return true }
+        var prefix = Substring(key)
+        while let dot = prefix.lastIndex(of: ".") {
+            // "lxc." names a family of keys only with more after it ("lxc.net.").
+            if prefix[..<dot].contains("."), lxc_config_item_is_supported(String(prefix[...dot])) { return true }
+            prefix = prefix[..<dot]
+            // "lxc" alone is not a key; stop before it.
+            if !prefix.contains(".") { return false }
+            if lxc_config_item_is_supported(String(prefix)) { return true }
+        }
+        return false
     }
 }

@@ -24,8 +24,8 @@ struct ContainerLockTests {
 
     /// No snapshot is ever left in a directory no name reaches: a rename and a snapshot of
     /// one container, raced in one process, happen one after the other.
-    @Test func renameRacingSnapshotInOneProcessLosesNoSnapshot() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func renameRacingSnapshotInOneProcessLosesNoSnapshot() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             for _ in 0..<6 {
                 let original = try sandbox.busybox()
                 let oldName = original.name
@@ -77,8 +77,8 @@ struct ContainerLockTests {
 
     /// `P`, `P/`, `P//` and `P/.` are one lxcpath: of four creates of one name through
     /// them at once, one makes the container and the others find it there.
-    @Test func spellingsOfOneLXCPathShareOneLock() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func spellingsOfOneLXCPathShareOneLock() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             let name = sandbox.uniqueName("one")
             let outcomes = LockedBox<[String]>([])
             let spellings = [sandbox.lxcpath, sandbox.lxcpath + "/", sandbox.lxcpath + "//", sandbox.lxcpath + "/."]
@@ -117,8 +117,8 @@ struct ContainerLockTests {
 
     /// A clone and a destroy of its source take turns: the destroy waits for the copy (or
     /// comes first, and the clone finds no source); nothing hangs and no copy is half made.
-    @Test func cloneRacingDestroyOfItsSource() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func cloneRacingDestroyOfItsSource() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             for _ in 0..<4 {
                 let source = try sandbox.busybox()
                 let copyName = sandbox.uniqueName("copy")

@@ -147,8 +147,8 @@ struct InterruptionTests {
         UInt32.random(in: 0...max(duration, 1))
     }
 
-    @Test func killedCreates() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func killedCreates() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             let probe = sandbox.uniqueName("probe")
             let duration = try timed(["-P", sandbox.lxcpath, "create", probe, "-t", "busybox", "-q"])
             for trial in 0..<Self.trials {
@@ -184,8 +184,8 @@ struct InterruptionTests {
         }
     }
 
-    @Test func killedClones() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func killedClones() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             let (source, config) = try source(in: sandbox)
             let duration = try timed(["-P", sandbox.lxcpath, "clone", source.name, sandbox.uniqueName("probe")])
             for _ in 0..<Self.trials {
@@ -199,8 +199,8 @@ struct InterruptionTests {
         }
     }
 
-    @Test func killedSnapshots() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func killedSnapshots() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             let (source, config) = try source(in: sandbox)
             let before = Set(Self.commentFiles())
             let duration = try timed(["-P", sandbox.lxcpath, "snapshot", "create", source.name, "--comment", "probe"])
@@ -221,8 +221,8 @@ struct InterruptionTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("swift-lxc-comment") }
     }
 
-    @Test func killedRestoresAsNewContainers() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func killedRestoresAsNewContainers() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             let (source, config) = try source(in: sandbox)
             _ = try source.snapshot()
             let duration = try timed(["-P", sandbox.lxcpath, "snapshot", "restore", source.name, "snap0", sandbox.uniqueName("probe")])
@@ -237,8 +237,8 @@ struct InterruptionTests {
         }
     }
 
-    @Test func killedRestoresInPlace() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func killedRestoresInPlace() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             let (source, _) = try source(in: sandbox)
             _ = try source.snapshot()
             let duration = try timed(["-P", sandbox.lxcpath, "snapshot", "restore", source.name, "snap0"])
@@ -253,8 +253,8 @@ struct InterruptionTests {
         }
     }
 
-    @Test func killedRenames() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func killedRenames() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             var (current, _) = try source(in: sandbox)
             let probe = sandbox.uniqueName("probe")
             let duration = try timed(["-P", sandbox.lxcpath, "rename", current.name, probe])
@@ -271,8 +271,8 @@ struct InterruptionTests {
         }
     }
 
-    @Test func killedDestroys() throws {
-        try Sandbox.withBlocking { sandbox in
+    @Test func killedDestroys() async throws {
+        try await Sandbox.withBlockingOffPool { sandbox in
             let (source, _) = try source(in: sandbox)
             let probe = try source.clone(as: sandbox.uniqueName("probe"))
             let duration = try timed(["-P", sandbox.lxcpath, "destroy", probe.name])

@@ -31,6 +31,13 @@ final class Sandbox: Sendable {
         return try result.get()
     }
 
+    /// ``withBlocking(_:)`` on a thread of its own, for a long test of blocking calls: a
+    /// test function runs on one of the cooperative pool's threads (two on a two-core
+    /// machine), and one that blocks it for minutes starves the async tests beside it.
+    static func withBlockingOffPool<R: Sendable>(_ body: @escaping @Sendable (Sandbox) throws -> R) async throws -> R {
+        try await offPool { try withBlocking(body) }
+    }
+
     /// The same for a test that uses the blocking forms of the API.
     static func withBlocking<R>(_ body: (Sandbox) throws -> R) throws -> R {
         let sandbox = try make()

@@ -354,17 +354,26 @@ extension Container {
                                reportFD: report.read, logSource: cursor)
     }
 
-    /// Throws ``LXCError/Kind/wrongState`` when liblxc reports the container frozen or being
-    /// frozen (`c->state`, which asks its monitor).
+    /// Throws ``LXCError/Kind/wrongState`` when liblxc reports the container frozen, being
+    /// frozen or stopped (`c->state`, which asks its monitor).
     ///
     /// `c->attach` moves the process it forks into the container's cgroup and waits for it;
     /// in a frozen cgroup that process stops, and the call would wait until someone thaws the
     /// container. A freeze that comes after this check, or one made behind liblxc's back
     /// (written to the cgroup directly, which `c->state` does not see), still makes the call
     /// wait, but it holds no lock or gate while it waits (`ForkGate.asAttach`).
+    ///
+    /// A stopped container is refused here too, before liblxc's attach: liblxc 5.0.2 opens
+    /// `/proc/self` first and closes it only once the attach got past its checks, so every
+    /// attach to a stopped container ("Failed to get init pid") left one descriptor open (an
+    /// ordinary user's 1,024 ran out in the test suite).
     func refuseFrozen(_ operation: String, _ handle: Handle) throws {
         guard let raw = handle.pointer.pointee.state?(handle.pointer) else { return }
         let state = ContainerState(liblxcName: String(cString: raw))
+        if state == .stopped {
+            if !isDefined { throw notDefinedError(operation) }
+            throw wrongStateError(operation, "the container is not running; start it before running programs in it")
+        }
         guard state == .frozen || state == .freezing else { return }
         let now = state == .frozen ? "frozen" : "being frozen (FREEZING)"
         throw LXCError(operation: operation, container: name,

@@ -1,4 +1,4 @@
-// attach-descriptor-probe LXCPATH NAME RUNS OUTPUTS
+// attach-descriptor-probe LXCPATH NAME RUNS OUTPUTS [STOPPED FAILURES]
 //
 // For AttachHazardTests: runs `/bin/true` RUNS times with `Container.run` and OUTPUTS times
 // with `Container.output(of:)` in a running container, from this program's only thread, and
@@ -8,8 +8,10 @@
 //     threads=1 before=6 after=8
 //
 // It has to be a program of its own: liblxc 5.0.2's attach leaks a descriptor only in a
-// single-threaded process, and the test runner never is one. Exits 1 with a message on
-// standard error when a run fails.
+// single-threaded process, and the test runner never is one. With STOPPED and FAILURES it
+// then tries FAILURES runs in the stopped container STOPPED, which must each fail (liblxc
+// 5.0.2 leaks its /proc/self descriptor on that path). Exits 1 with a message on standard
+// error when a run fails, or one that must fail does not.
 
 import Glibc
 import LXC
@@ -39,8 +41,9 @@ func complain(_ line: String) {
 func descriptors() -> Int { entries("/proc/self/fd") - 1 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 5, let runs = Int(arguments[3]), let outputs = Int(arguments[4]) else {
-    complain("usage: attach-descriptor-probe LXCPATH NAME RUNS OUTPUTS")
+guard arguments.count == 5 || arguments.count == 7, let runs = Int(arguments[3]), let outputs = Int(arguments[4]),
+      arguments.count == 5 || Int(arguments[6]) != nil else {
+    complain("usage: attach-descriptor-probe LXCPATH NAME RUNS OUTPUTS [STOPPED FAILURES]")
     exit(2)
 }
 do {
@@ -54,6 +57,14 @@ do {
     for _ in 0..<outputs {
         let output = try container.output(of: ["/bin/true"])
         if !output.status.isSuccess { throw LXCError(operation: "probe", container: arguments[2], message: "/bin/true: \(output.status)") }
+    }
+    if arguments.count == 7, let failures = Int(arguments[6]) {
+        let stopped = try Container(name: arguments[5], lxcpath: arguments[1])
+        for _ in 0..<failures {
+            if (try? stopped.run(["/bin/true"])) != nil {
+                throw LXCError(operation: "probe", container: arguments[5], message: "a run in a stopped container did not fail")
+            }
+        }
     }
     print("threads=\(threads) before=\(before) after=\(descriptors())")
 } catch {

@@ -126,6 +126,8 @@ extension Container {
                                              details: "removed the rest of snapshot \(marked.joined(separator: ", "))")
                 }
                 guard PartialMarker.isPlaced(in: directory) else { return nil }
+                // A create by another program still running holds liblxc's marker: leave it.
+                if PartialMarker.isHeldByOngoingCreate(in: directory) { return nil }
                 // liblxc's marker without an intent: a destroy that was killed (this
                 // library's), or a create by another program. Either way the directory goes.
                 try discardDirectory(name: name, in: lxcpath, operation: operation)

@@ -322,3 +322,28 @@ struct IncompleteVisibilityTests {
         }
     }
 }
+
+extension IncompleteVisibilityTests {
+    /// A create that another program (lxc-create) is making right now carries liblxc's
+    /// marker too, held locked: a repair leaves it alone.
+    @Test func aCreateUnderWayInAnotherProgramIsNotRepairedAway() async throws {
+        try await Sandbox.with { sandbox in
+            let name = sandbox.uniqueName("busy")
+            let template = sandbox.lxcpath + "-slow-template"
+            try Data("#!/bin/sh\nsleep 4\nexit 1\n".utf8).write(to: URL(fileURLWithPath: template))
+            defer { try? FileManager.default.removeItem(atPath: template) }
+            chmod(template, 0o755)
+            let creating = Process()
+            creating.executableURL = URL(fileURLWithPath: "/usr/bin/lxc-create")
+            creating.arguments = ["-P", sandbox.lxcpath, "-n", name, "-t", template]
+            creating.standardOutput = FileHandle.nullDevice
+            creating.standardError = FileHandle.nullDevice
+            try creating.run()
+            let directory = "\(sandbox.lxcpath)/\(name)"
+            #expect(HostTools.eventually(seconds: 3) { FileManager.default.fileExists(atPath: directory + "/partial") })
+            #expect(try Container.repairIncomplete(in: sandbox.lxcpath).isEmpty)
+            #expect(FileManager.default.fileExists(atPath: directory + "/partial"), "the repair removed a create under way")
+            await offPool { creating.waitUntilExit() }
+        }
+    }
+}

@@ -176,4 +176,19 @@ enum PartialMarker {
     static func isPlaced(in directory: String) -> Bool {
         fileExists(path(directory))
     }
+
+    /// Whether a create is under way in `directory` right now: liblxc's create holds an
+    /// open-file-description lock on its `partial` file for as long as it runs (a create by
+    /// another program, which this library's lock does not exclude). A marker nobody holds
+    /// is one that an interrupted operation left.
+    static func isHeldByOngoingCreate(in directory: String) -> Bool {
+        let fd = open(path(directory), O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }  // also drops the probe's own lock
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        let openFileDescriptionSetLock: Int32 = 37  // F_OFD_SETLK, declared only under _GNU_SOURCE
+        return fcntl(fd, openFileDescriptionSetLock, &lock) != 0 && (errno == EAGAIN || errno == EACCES)
+    }
 }

@@ -127,20 +127,13 @@ extension Container {
             let outcome = Isolated.clone(pointer, newName: newName, lxcpath: target, flags: options.rawValue,
                                          backingStore: store?.liblxcName, size: size, hookArguments: hookArguments)
             if outcome.succeeded {
-                PartialMarker.remove(from: directory)
-                Intent.clear(name: newName, in: target)
+                Container.finishCopy(newName, in: target)
                 return
             }
             var explanation = "liblxc could not clone the container as \(quoted(newName)) in \(target)"
             if let store { explanation += " with the \(store.displayName) backing store" }
-            var error = failure(operation, handle, cursor, explanation, outcome: outcome)
-            do {
-                try Container.discardDirectory(name: newName, in: target, operation: operation)
-                Intent.clear(name: newName, in: target)
-            } catch let cleanup {
-                error.message += "; the half-made copy could not be removed (repairIncomplete removes it): \(cleanup)"
-            }
-            throw error
+            throw Container.removeHalfMadeCopy(newName, in: target, operation: operation,
+                                               after: failure(operation, handle, cursor, explanation, outcome: outcome))
         }
         return try Container(name: newName, lxcpath: target)
     }

@@ -248,6 +248,26 @@ extension Container {
 
     // MARK: removing a container directory
 
+    /// A copy into `name` is whole: its mark and its intent go.
+    static func finishCopy(_ name: String, in lxcpath: String) {
+        PartialMarker.remove(from: lxcpath + "/" + name)
+        Intent.clear(name: name, in: lxcpath)
+    }
+
+    /// After a copy into `name` failed: removes what liblxc left of it and its intent, and
+    /// returns `error`, which says so when the removal failed too (the container then stays
+    /// incomplete for ``repairIncomplete(in:)``).
+    static func removeHalfMadeCopy(_ name: String, in lxcpath: String, operation: String, after error: LXCError) -> LXCError {
+        var error = error
+        do {
+            try discardDirectory(name: name, in: lxcpath, operation: operation)
+            Intent.clear(name: name, in: lxcpath)
+        } catch let cleanup {
+            error.message += "; the half-made container could not be removed (repairIncomplete removes it): \(cleanup)"
+        }
+        return error
+    }
+
     /// Removes the container directory `<lxcpath>/<name>` and everything in it, through
     /// liblxc's `destroy` (which removes a root filesystem in the container's user namespace
     /// when it is unprivileged, does not follow symbolic links and does not cross mount

@@ -184,19 +184,12 @@ extension Container {
             try diagnosed(handle) { cursor in
                 let outcome = Isolated.restoreSnapshot(pointer, name, as: newName)
                 if outcome.succeeded {
-                    PartialMarker.remove(from: directory)
-                    Intent.clear(name: newName, in: path)
+                    Container.finishCopy(newName, in: path)
                     return
                 }
-                var error = failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))",
-                                    outcome: outcome)
-                do {
-                    try Container.discardDirectory(name: newName, in: path, operation: operation)
-                    Intent.clear(name: newName, in: path)
-                } catch let cleanup {
-                    error.message += "; the half-made container could not be removed (repairIncomplete removes it): \(cleanup)"
-                }
-                throw error
+                throw Container.removeHalfMadeCopy(newName, in: path, operation: operation, after: failure(
+                    operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))",
+                    outcome: outcome))
             }
         }
         return try Container(name: newName, lxcpath: path)

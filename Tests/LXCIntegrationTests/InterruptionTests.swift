@@ -330,7 +330,7 @@ extension IncompleteVisibilityTests {
         try await Sandbox.with { sandbox in
             let name = sandbox.uniqueName("busy")
             let template = sandbox.lxcpath + "-slow-template"
-            try Data("#!/bin/sh\nsleep 4\nexit 1\n".utf8).write(to: URL(fileURLWithPath: template))
+            try Data("#!/bin/sh\nsleep 10\nexit 1\n".utf8).write(to: URL(fileURLWithPath: template))
             defer { try? FileManager.default.removeItem(atPath: template) }
             chmod(template, 0o755)
             let creating = Process()
@@ -340,7 +340,8 @@ extension IncompleteVisibilityTests {
             creating.standardError = FileHandle.nullDevice
             try creating.run()
             let directory = "\(sandbox.lxcpath)/\(name)"
-            #expect(HostTools.eventually(seconds: 3) { FileManager.default.fileExists(atPath: directory + "/partial") })
+            try #require(HostTools.eventually(seconds: 8) { FileManager.default.fileExists(atPath: directory + "/partial") },
+                         "lxc-create made no partial file within 8 s")
             #expect(try Container.repairIncomplete(in: sandbox.lxcpath).isEmpty)
             #expect(FileManager.default.fileExists(atPath: directory + "/partial"), "the repair removed a create under way")
             await offPool { creating.waitUntilExit() }

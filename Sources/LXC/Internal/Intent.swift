@@ -1,3 +1,4 @@
+import CLXC
 import Glibc
 
 /// What an operation on a container's directory is about to do, written (atomically) to
@@ -181,14 +182,32 @@ enum PartialMarker {
     /// open-file-description lock on its `partial` file for as long as it runs (a create by
     /// another program, which this library's lock does not exclude). A marker nobody holds
     /// is one that an interrupted operation left.
+    ///
+    /// The lock is looked up in `/proc/locks` by the file's device and inode: liblxc makes
+    /// the file with mode 0000, which an ordinary user cannot open to probe it.
     static func isHeldByOngoingCreate(in directory: String) -> Bool {
-        let fd = open(path(directory), O_RDWR | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }  // also drops the probe's own lock
-        var lock = flock()
-        lock.l_type = Int16(F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        let openFileDescriptionSetLock: Int32 = 37  // F_OFD_SETLK, declared only under _GNU_SOURCE
-        return fcntl(fd, openFileDescriptionSetLock, &lock) != 0 && (errno == EAGAIN || errno == EACCES)
+        var info = stat()
+        guard lstat(path(directory), &info) == 0, let locks = readWholeFile("/proc/locks") else { return false }
+        // `1: OFDLCK ADVISORY WRITE -1 08:01:1234 0 EOF`: the sixth field is
+        // major:minor:inode, the device numbers in hexadecimal.
+        let wanted = String(clxc_major(info.st_dev), radix: 16) + ":" + String(clxc_minor(info.st_dev), radix: 16)
+            + ":" + String(info.st_ino)
+        return locks.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 5 else { return false }
+            // Blocked waiters are listed with "->" as a field of their own.
+            let field = fields[1] == "->" ? (fields.count > 6 ? fields[6] : "") : fields[5]
+            return Self.sameFile(field, wanted)
+        }
+    }
+
+    /// Whether `/proc/locks`' `major:minor:inode` names the same file as `wanted`, with the
+    /// device numbers compared as numbers (the kernel pads them to two digits).
+    static func sameFile(_ field: Substring, _ wanted: String) -> Bool {
+        let have = field.split(separator: ":"), want = wanted.split(separator: ":")
+        guard have.count == 3, want.count == 3 else { return false }
+        return UInt64(have[0], radix: 16) == UInt64(want[0], radix: 16)
+            && UInt64(have[1], radix: 16) == UInt64(want[1], radix: 16)
+            && have[2] == want[2]
     }
 }

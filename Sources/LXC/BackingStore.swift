@@ -164,25 +164,3 @@ enum HostStorage {
     }
 }
 
-/// Options for ``Container/create(template:backingStore:specs:options:arguments:)-vs3``.
-public struct CreateOptions: OptionSet, Sendable, Hashable {
-    /// The `LXC_CREATE_*` bits liblxc's `c->create` takes as its `flags`.
-    public let rawValue: Int32
-
-    /// Makes options from liblxc's `LXC_CREATE_*` flags.
-    public init(rawValue: Int32) { self.rawValue = rawValue }
-
-    /// Runs the template with standard input from `/dev/zero` and its output sent to
-    /// `/dev/null`. liblxc's `LXC_CREATE_QUIET`.
-    public static let quiet = CreateOptions(rawValue: 1 << 0)
-}
-
-/// Which containers ``Container/list(_:in:)`` and ``Container/names(_:in:)`` return.
-public enum ListFilter: Sendable, Hashable, CaseIterable {
-    /// Containers with a configuration file in the lxcpath (`list_defined_containers`).
-    case defined
-    /// Containers that are running (`list_active_containers`).
-    case active
-    /// Both (`list_all_containers`).
-    case all
-}

@@ -849,17 +849,6 @@ extension Container {
     public func rename(to newName: String) async throws {
         try await offload { try self.rename(to: newName) }
     }
-
-    /// Runs a blocking call on the library's own threads, off Swift's cooperative pool. The
-    /// caller stops waiting at the task's deadline (``LXC/withDeadline(_:_:)``) or when the task
-    /// is cancelled; the call itself cannot be interrupted and finishes in the background.
-    func offload<T: Sendable>(
-        _ operation: String = #function,
-        _ body: @escaping @Sendable () throws -> T
-    ) async throws -> T {
-        let name = operation.prefix { $0 != "(" }
-        return try await BlockingExecutor.shared.run(operation: String(name), container: self.name, body)
-    }
 }
 
 // MARK: liblxc's names

@@ -1,57 +1,5 @@
 import CLXC
 
-/// What ``Container/migrate(_:options:)-4e6hl`` does; the `MIGRATE_*` commands of liblxc.
-public enum MigrationCommand: Sendable, Hashable, CustomStringConvertible {
-    /// Dump the container's memory while it keeps running, so that a later ``dump`` only
-    /// writes what changed (`MIGRATE_PRE_DUMP`).
-    case preDump
-    /// Checkpoint the container into the options' directory (`MIGRATE_DUMP`).
-    case dump
-    /// Restore the container from the options' directory (`MIGRATE_RESTORE`).
-    case restore
-    /// Ask CRIU which of the options' ``MigrationOptions/featuresToCheck`` this host has
-    /// (`MIGRATE_FEATURE_CHECK`); see ``Container/supportedMigrationFeatures(_:)``.
-    case featureCheck
-
-    var rawValue: UInt32 {
-        switch self {
-        case .preDump: return UInt32(MIGRATE_PRE_DUMP)
-        case .dump: return UInt32(MIGRATE_DUMP)
-        case .restore: return UInt32(MIGRATE_RESTORE)
-        case .featureCheck: return UInt32(MIGRATE_FEATURE_CHECK)
-        }
-    }
-
-    /// CRIU's name for the action, which is also the stem of its log file in the directory.
-    var criuAction: String {
-        switch self {
-        case .preDump: return "pre-dump"
-        case .dump: return "dump"
-        case .restore: return "restore"
-        case .featureCheck: return "check"
-        }
-    }
-
-    /// CRIU's name for the action (`"pre-dump"`, `"dump"`, `"restore"`).
-    public var description: String { criuAction }
-}
-
-/// CRIU features that ``Container/supportedMigrationFeatures(_:)`` can check for.
-public struct MigrationFeatures: OptionSet, Sendable, Hashable {
-    /// The `CRIU_FEATURE_*` bits of liblxc's `features_to_check`.
-    public let rawValue: UInt64
-
-    /// Features from their `CRIU_FEATURE_*` bits.
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
-
-    /// Dirty memory tracking, which ``MigrationCommand/preDump`` needs (`FEATURE_MEM_TRACK`,
-    /// `criu check --feature mem_dirty_track`).
-    public static let memoryTracking = MigrationFeatures(rawValue: 1 << 0)
-    /// Lazy page restore through userfaultfd (`FEATURE_LAZY_PAGES`,
-    /// `criu check --feature uffd-noncoop`).
-    public static let lazyPages = MigrationFeatures(rawValue: 1 << 1)
-}
-
 /// Options for ``Container/migrate(_:options:)-4e6hl``: the fields of liblxc's `struct migrate_opts`.
 public struct MigrationOptions: Sendable, Hashable {
     /// Where CRIU writes (or reads) the images and its log (`directory`).

@@ -134,3 +134,16 @@ extension BlockingExecutor {
                  code: ETIMEDOUT, kind: .timedOut)
     }
 }
+
+extension Container {
+    /// Runs a blocking call on the library's own threads, off Swift's cooperative pool. The
+    /// caller stops waiting at the task's deadline (``LXC/withDeadline(_:_:)``) or when the task
+    /// is cancelled; the call itself cannot be interrupted and finishes in the background.
+    func offload<T: Sendable>(
+        _ operation: String = #function,
+        _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let name = operation.prefix { $0 != "(" }
+        return try await BlockingExecutor.shared.run(operation: String(name), container: self.name, body)
+    }
+}

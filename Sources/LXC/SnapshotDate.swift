@@ -1,0 +1,100 @@
+import Glibc
+
+/// The creation time of a snapshot, taken from liblxc's timestamp text.
+///
+/// liblxc writes the time with `strftime("%Y:%m:%d %H:%M:%S")` from `localtime_r`: the
+/// host's local wall-clock time, with no time zone. The calendar fields here are exactly
+/// that text. ``secondsSinceEpoch`` reads them in this process's local time zone (the `TZ`
+/// environment variable, else `/etc/localtime`) with `mktime`, which is right when the
+/// snapshot was made on a host with the same zone; around a change from summer time the
+/// hour that repeats is ambiguous.
+public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The year, e.g. 2026.
+    public var year: Int
+    /// The month, 1 to 12.
+    public var month: Int
+    /// The day of the month, 1 to 31.
+    public var day: Int
+    /// The hour, 0 to 23.
+    public var hour: Int
+    /// The minute, 0 to 59.
+    public var minute: Int
+    /// The second, 0 to 60 (60 for a leap second).
+    public var second: Int
+    /// Seconds since 1970-01-01 00:00:00 UTC, reading the fields as local time (see the
+    /// type's discussion); nil when `mktime` cannot represent the time.
+    public var secondsSinceEpoch: Int64?
+
+    /// Parses liblxc's timestamp text, `"YYYY:MM:DD HH:MM:SS"`; nil for anything else
+    /// (white space around it is ignored).
+    public init?(liblxcTimestamp text: String) {
+        var bytes = Array(text.utf8)
+        while let last = bytes.last, last == 0x20 || last == 0x0A || last == 0x0D || last == 0x09 { bytes.removeLast() }
+        while let first = bytes.first, first == 0x20 || first == 0x0A || first == 0x0D || first == 0x09 { bytes.removeFirst() }
+        // YYYY:MM:DD HH:MM:SS
+        guard bytes.count == 19 else { return nil }
+        let separators: [Int: UInt8] = [4: UInt8(ascii: ":"), 7: UInt8(ascii: ":"), 10: UInt8(ascii: " "),
+                                        13: UInt8(ascii: ":"), 16: UInt8(ascii: ":")]
+        for (index, byte) in bytes.enumerated() {
+            if let separator = separators[index] {
+                if byte != separator { return nil }
+            } else if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") {
+                return nil
+            }
+        }
+        func field(_ start: Int, _ length: Int) -> Int {
+            bytes[start..<start + length].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        }
+        let year = field(0, 4), month = field(5, 2), day = field(8, 2)
+        let hour = field(11, 2), minute = field(14, 2), second = field(17, 2)
+        guard (1...12).contains(month), (1...SnapshotDate.daysIn(month: month, year: year)).contains(day),
+              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.secondsSinceEpoch = SnapshotDate.localSecondsSinceEpoch(year, month, day, hour, minute, second)
+    }
+
+    /// The days in a month of the Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    static func localSecondsSinceEpoch(_ year: Int, _ month: Int, _ day: Int,
+                                       _ hour: Int, _ minute: Int, _ second: Int) -> Int64? {
+        var fields = tm()
+        fields.tm_year = Int32(year - 1900)
+        fields.tm_mon = Int32(month - 1)
+        fields.tm_mday = Int32(day)
+        fields.tm_hour = Int32(hour)
+        fields.tm_min = Int32(minute)
+        fields.tm_sec = Int32(second)
+        fields.tm_isdst = -1
+        errno = 0
+        let seconds = mktime(&fields)
+        if seconds == -1 && errno != 0 { return nil }
+        return Int64(seconds)
+    }
+
+    /// The liblxc text, `"YYYY:MM:DD HH:MM:SS"`.
+    public var description: String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        var year = String(self.year)
+        while year.count < 4 { year = "0" + year }
+        return "\(year):\(two(month)):\(two(day)) \(two(hour)):\(two(minute)):\(two(second))"
+    }
+
+    /// Orders by the calendar fields.
+    public static func < (lhs: SnapshotDate, rhs: SnapshotDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day, lhs.hour, lhs.minute, lhs.second)
+            < (rhs.year, rhs.month, rhs.day, rhs.hour, rhs.minute, rhs.second)
+    }
+}

@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-lxc",
     products: [
         .library(name: "LXC", targets: ["LXC"]),
+        .library(name: "LXCCore", targets: ["LXCCore"]),
         .library(name: "LXCLogging", targets: ["LXCLogging"]),
         .executable(name: "lxcctl", targets: ["lxcctl"]),
     ],
@@ -20,9 +21,12 @@ let package = Package(
             pkgConfig: "lxc",
             providers: [.apt(["lxc-dev"])]
         ),
+        // What every backend shares (states, exit statuses, output, errors, limits, the
+        // container protocol); no liblxc, no Foundation. LXC re-exports it.
+        .target(name: "LXCCore"),
         .target(
             name: "LXC",
-            dependencies: ["CLXC"]
+            dependencies: ["LXCCore", "CLXC"]
         ),
         // liblxc's log, forwarded to a swift-log Logger; apart, so the core needs no dependency.
         .target(
@@ -73,6 +77,11 @@ let package = Package(
             name: "attach-descriptor-probe",
             dependencies: ["LXC"],
             path: "Tests/Helpers/AttachDescriptorProbe"
+        ),
+        // Runs without liblxc: scripts/test-core.sh builds it with liblxc hidden.
+        .testTarget(
+            name: "LXCCoreTests",
+            dependencies: ["LXCCore"]
         ),
         .testTarget(
             name: "LXCTests",

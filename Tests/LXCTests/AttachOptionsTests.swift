@@ -171,25 +171,6 @@ struct AttachOptionsTests {
 
     // MARK: exit status
 
-    @Test func exitStatusDecodesWaitStatuses() {
-        #expect(ExitStatus(waitStatus: 0) == .exited(0))
-        #expect(ExitStatus(waitStatus: 7 << 8) == .exited(7))
-        #expect(ExitStatus(waitStatus: 255 << 8) == .exited(255))
-        #expect(ExitStatus(waitStatus: 9) == .signaled(9))
-        #expect(ExitStatus(waitStatus: 0x80 | 11) == .signaled(11), "a core dump is still a signal death")
-        #expect(ExitStatus.exited(0).isSuccess)
-        #expect(!ExitStatus.exited(1).isSuccess)
-        #expect(!ExitStatus.signaled(9).isSuccess)
-        #expect(ExitStatus.signaled(9).description == "killed by signal 9 (SIGKILL)")
-        #expect(ExitStatus.exited(3).description == "exited with code 3")
-    }
-
-    @Test func commandOutputStringViews() {
-        let output = CommandOutput(status: .exited(0), standardOutput: Array("héllo\n".utf8), standardError: [0xFF, 0x41])
-        #expect(output.standardOutputString == "héllo\n")
-        #expect(output.standardErrorString == "\u{FFFD}A")
-    }
-
     // MARK: exec report
 
     @Test func execReportTellsTheFourOutcomesApart() throws {

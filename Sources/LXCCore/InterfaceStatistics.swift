@@ -24,7 +24,7 @@ public struct InterfaceStatistics: Sendable, Hashable {
 
     /// Parses `/proc/net/dev`: two header lines, then
     /// `  eth0: rxbytes rxpackets errs drop fifo frame compressed multicast txbytes txpackets …`.
-    static func parse(procNetDev text: String) -> [InterfaceStatistics] {
+    package static func parse(procNetDev text: String) -> [InterfaceStatistics] {
         var result: [InterfaceStatistics] = []
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }

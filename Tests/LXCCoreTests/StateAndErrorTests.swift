@@ -1,4 +1,4 @@
-@testable import LXC
+import LXCCore
 import Testing
 
 @Suite("States and errors")
@@ -22,18 +22,4 @@ struct StateAndErrorTests {
         let bare = LXCError(operation: "list", message: "no such directory")
         #expect(bare.description == "list failed: no such directory")
     }
-
-    @Test func backingStoreNamesAreLiblxcs() {
-        #expect(BackingStore.directory.liblxcName == "dir")
-        #expect(BackingStore.bestAvailable.liblxcName == "best")
-        #expect(BackingStore(liblxcName: "overlayfs") == .overlay)
-        #expect(BackingStore(liblxcName: "zfs") == .zfs)
-        #expect(BackingStore(liblxcName: "floppy") == nil)
-    }
-
-    @Test func liblxcVersionMatchesTheHeaderItWasBuiltAgainst() {
-        #expect(LXC.version.hasPrefix("\(LXC_VERSION_MAJOR).\(LXC_VERSION_MINOR)"))
-    }
 }
-
-import CLXC

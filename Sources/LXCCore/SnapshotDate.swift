@@ -60,7 +60,7 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// The days in a month of the Gregorian calendar.
-    static func daysIn(month: Int, year: Int) -> Int {
+    package static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -68,7 +68,7 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
         }
     }
 
-    static func localSecondsSinceEpoch(_ year: Int, _ month: Int, _ day: Int,
+    package static func localSecondsSinceEpoch(_ year: Int, _ month: Int, _ day: Int,
                                        _ hour: Int, _ minute: Int, _ second: Int) -> Int64? {
         var fields = tm()
         fields.tm_year = Int32(year - 1900)

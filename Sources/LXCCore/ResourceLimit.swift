@@ -11,7 +11,7 @@ public enum ResourceLimit<Value: Sendable & Hashable>: Sendable, Hashable {
         return nil
     }
 
-    func map<T>(_ transform: (Value) -> T) -> ResourceLimit<T> {
+    package func map<T>(_ transform: (Value) -> T) -> ResourceLimit<T> {
         switch self {
         case .unlimited: return .unlimited
         case .limited(let value): return .limited(transform(value))

@@ -11,7 +11,7 @@ public struct DeviceNumber: Sendable, Hashable, Comparable, CustomStringConverti
         self.minor = minor
     }
 
-    init?(_ text: Substring) {
+    package init?(_ text: Substring) {
         let parts = text.split(separator: ":")
         guard parts.count == 2, let major = UInt32(parts[0]), let minor = UInt32(parts[1]) else { return nil }
         self.init(major: major, minor: minor)

@@ -1,4 +1,3 @@
-import CLXC
 import Glibc
 
 /// How a program run inside a container ended: it exited with a code, or a signal killed it.
@@ -26,10 +25,13 @@ public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
     /// asked with `WUNTRACED`, which this library never does) is kept as `.exited` of the raw
     /// value's high byte, as `WEXITSTATUS` reads it.
     public init(waitStatus: Int32) {
-        if clxc_wifsignaled(waitStatus) != 0 {
-            self = .signaled(clxc_wtermsig(waitStatus))
+        // The layout of <sys/wait.h>'s macros on Linux: the low 7 bits are the terminating
+        // signal (0 for a normal exit, 0x7f for a stopped child), bits 8-15 the exit code.
+        let signal = waitStatus & 0x7f
+        if signal != 0 && signal != 0x7f {
+            self = .signaled(signal)
         } else {
-            self = .exited(clxc_wexitstatus(waitStatus))
+            self = .exited((waitStatus >> 8) & 0xff)
         }
     }
 
@@ -47,7 +49,7 @@ public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    static func signalName(_ signal: Int32) -> String? {
+    package static func signalName(_ signal: Int32) -> String? {
         switch signal {
         case SIGHUP: return "SIGHUP"
         case SIGINT: return "SIGINT"

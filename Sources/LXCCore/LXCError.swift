@@ -106,7 +106,7 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
 }
 
 extension LXCError {
-    static func invalid(_ operation: String, _ container: String?, _ message: String) -> LXCError {
+    package static func invalid(_ operation: String, _ container: String?, _ message: String) -> LXCError {
         LXCError(operation: operation, container: container, message: message, code: EINVAL, kind: .invalidArgument)
     }
 }

@@ -6,7 +6,7 @@ public enum AddressFamily: String, Sendable, Hashable, CaseIterable, CustomStrin
     case ipv6 = "inet6"
 
     /// The family name liblxc takes.
-    var liblxcName: String { rawValue }
+    package var liblxcName: String { rawValue }
 
     /// "IPv4" or "IPv6".
     public var description: String { self == .ipv4 ? "IPv4" : "IPv6" }

@@ -190,12 +190,12 @@ public struct AttachOptions: Sendable, Hashable {
     public var standardInput: Int32
 
     /// The descriptor that becomes the program's standard output. Default 1.
-    /// ``Container/output(of:options:input:)-71rjg`` replaces it with a pipe.
+    /// ``Container/output(of:options:input:)-2ndrj`` replaces it with a pipe.
     /// The corresponding C field is `stdout_fd`.
     public var standardOutput: Int32
 
     /// The descriptor that becomes the program's standard error. Default 2.
-    /// ``Container/output(of:options:input:)-71rjg`` replaces it with a pipe.
+    /// ``Container/output(of:options:input:)-2ndrj`` replaces it with a pipe.
     /// The corresponding C field is `stderr_fd`.
     public var standardError: Int32
 

@@ -4,12 +4,12 @@ import Synchronization
 /// A process running inside a container, started without waiting for it.
 ///
 /// Made by ``Container/spawn(_:options:)`` and ``Container/attach(options:payload:_:)``.
-/// The process is a child of this one, and this object owns it: ``wait()-18vso`` reaps it once
+/// The process is a child of this one, and this object owns it: ``wait()-2nwfb`` reaps it once
 /// and remembers the status, so it can be called again (and from several threads) and always
 /// gives the same answer. A process dropped without being waited for keeps running and is
 /// reaped in the background when it ends: it never becomes a zombie.
 ///
-/// Do not call `waitpid` on ``pid`` yourself: the status would be lost to ``wait()-18vso``, and a
+/// Do not call `waitpid` on ``pid`` yourself: the status would be lost to ``wait()-2nwfb``, and a
 /// later signal could reach another process that reused the pid.
 public final class AttachedProcess: Sendable, CustomStringConvertible {
     /// The host pid of the process.
@@ -90,7 +90,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
 
     /// The status if the process has ended (reaping it then), or nil while it runs.
     ///
-    /// - Throws: as ``wait()-18vso``, once the process has ended.
+    /// - Throws: as ``wait()-2nwfb``, once the process has ended.
     public func status() throws -> ExitStatus? {
         guard hasExited() else { return nil }
         return try wait()

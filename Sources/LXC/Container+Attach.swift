@@ -105,7 +105,7 @@ extension Container {
     ///   - input: bytes to give the program on its standard input, which is then closed
     ///     (`[]` gives it end of file at once); nil leaves ``AttachOptions/standardInput``,
     ///     by default this process's own standard input.
-    /// - Throws: as ``run(_:options:)-52086``.
+    /// - Throws: as ``run(_:options:)-17daq``.
     public func output(of command: [String], options: AttachOptions = .init(), input: [UInt8]? = nil) throws -> CommandOutput {
         try output(of: command, options: options, input: input, operation: "output", cancellation: nil)
     }
@@ -199,7 +199,7 @@ extension Container {
     /// ```
     ///
     /// - Parameters: as ``output(of:options:input:)``.
-    /// - Throws: as ``run(_:options:)-52086``; a program that does not exist inside is reported
+    /// - Throws: as ``run(_:options:)-17daq``; a program that does not exist inside is reported
     ///   when the stream reaches its end, as the error of the last `next()`.
     public func streamOutput(of command: [String], options: AttachOptions = .init(),
                              input: [UInt8]? = nil) async throws -> CommandOutputStream {
@@ -224,12 +224,12 @@ extension Container {
     /// Starts a program inside the container and returns at once with the process, which the
     /// caller then owns.
     ///
-    /// Call ``AttachedProcess/wait()-18vso`` for its status; a process dropped without a wait keeps
+    /// Call ``AttachedProcess/wait()-2nwfb`` for its status; a process dropped without a wait keeps
     /// running and is reaped in the background when it ends. The corresponding liblxc call
     /// is `c->attach`.
     ///
-    /// - Throws: as ``run(_:options:)-52086``, except that a program that does not exist inside is
-    ///   reported by ``AttachedProcess/wait()-18vso``.
+    /// - Throws: as ``run(_:options:)-17daq``, except that a program that does not exist inside is
+    ///   reported by ``AttachedProcess/wait()-2nwfb``.
     public func spawn(_ command: [String], options: AttachOptions = .init()) throws -> AttachedProcess {
         let operation = "spawn"
         try validateCommand(command, operation: operation)
@@ -243,7 +243,7 @@ extension Container {
 
     /// Runs a C function inside the container, in a new process, and returns the process.
     ///
-    /// liblxc forks, sets the child up inside the container as for ``run(_:options:)-52086`` and
+    /// liblxc forks, sets the child up inside the container as for ``run(_:options:)-17daq`` and
     /// calls `function(payload)` there; the value it returns becomes the process's exit code
     /// (its low 8 bits). The corresponding liblxc call is `c->attach`.
     ///
@@ -268,7 +268,7 @@ extension Container {
     ///   running, and at once when it is frozen or being frozen;
     ///   ``LXCError/Kind/invalidArgument`` for bad options; ``LXCError/Kind/failed`` when
     ///   liblxc could not attach. A working directory that cannot be entered is reported by
-    ///   ``AttachedProcess/wait()-18vso``, and the function does not run.
+    ///   ``AttachedProcess/wait()-2nwfb``, and the function does not run.
     public func attach(
         options: AttachOptions = .init(),
         payload: UnsafeMutableRawPointer? = nil,

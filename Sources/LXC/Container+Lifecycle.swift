@@ -243,7 +243,7 @@ extension Container {
     /// A daemonized start succeeds once the container is running, whatever its init does
     /// next, as liblxc and `lxc-start` have it: an init that runs a moment and exits (`echo
     /// hello`), or an `lxc-init` whose program does not exist, is a successful start, after
-    /// which the container stops by itself (``wait(for:timeout:)-9dc7r`` for `.stopped`
+    /// which the container stops by itself (``wait(for:timeout:)-cbch`` for `.stopped`
     /// sees it). An init that cannot be executed at all (`arguments` naming a program that
     /// does not exist, without `useInit`) fails the start every time, as in liblxc: the
     /// container's first process reports the failed `exec` before the container runs, and
@@ -478,7 +478,7 @@ extension Container {
     /// limit when `timeout` is nil.
     ///
     /// The same as ``shutdown(timeout:)-3onco``, and nil waits for as long as the
-    /// container takes (liblxc's timeout of `-1`, as ``wait(for:timeout:)-9dc7r`` takes nil).
+    /// container takes (liblxc's timeout of `-1`, as ``wait(for:timeout:)-cbch`` takes nil).
     /// A container whose init ignores its halt signal then never stops and the call never
     /// returns: give a timeout, or call ``stop()-45hku``, when that may happen. The
     /// corresponding liblxc call is `c->shutdown`.

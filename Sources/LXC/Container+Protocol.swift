@@ -5,7 +5,7 @@ import Glibc
 /// takes more (templates' arguments, ``AttachOptions``).
 extension Container: ContainerProtocol {
     /// Creates the container from a liblxc template, with the directory backing store and a
-    /// quiet template; see ``create(template:backingStore:specs:options:arguments:)``.
+    /// quiet template; see ``create(template:backingStore:specs:options:arguments:)-vs3``.
     ///
     /// - Throws: ``LXCError`` as `create(template:…)` does, and ``LXCError/Kind/unsupported``
     ///   for ``ContainerSource/image(_:)``: liblxc makes containers from templates (the
@@ -21,18 +21,18 @@ extension Container: ContainerProtocol {
         }
     }
 
-    /// Starts the container with its configured init; see ``start(useInit:arguments:)``.
+    /// Starts the container with its configured init; see ``start(useInit:arguments:)-6gzbz``.
     public func start() async throws {
         try await start(useInit: false, arguments: [])
     }
 
-    /// Runs a program with default ``AttachOptions``; see ``run(_:options:)-52086``.
+    /// Runs a program with default ``AttachOptions``; see ``run(_:options:)-17daq``.
     public func run(_ command: [String]) async throws -> ExitStatus {
         try await run(command, options: AttachOptions())
     }
 
     /// Runs a program with default ``AttachOptions`` and collects its output; see
-    /// ``output(of:options:input:)-71rjg``.
+    /// ``output(of:options:input:)-2ndrj``.
     public func output(of command: [String]) async throws -> CommandOutput {
         try await output(of: command, options: AttachOptions(), input: nil)
     }

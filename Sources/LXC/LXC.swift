@@ -62,7 +62,7 @@ public enum LXC {
         return lxc_has_api_extension(name)
     }
 
-    /// The states ``Container/wait(for:timeout:)-9dc7r`` can wait for, as liblxc lists them.
+    /// The states ``Container/wait(for:timeout:)-cbch`` can wait for, as liblxc lists them.
     ///
     /// The corresponding liblxc call is `lxc_get_wait_states`.
     public static var waitStates: [ContainerState] {

@@ -210,6 +210,7 @@ extension Container {
     /// The bytes of the file `containerPath` inside the container, running or stopped.
     ///
     /// The path is resolved inside the container's root as for ``push(_:to:owner:mode:)-9s0wh``.
+    /// The whole file is read into memory: copy a large one with ``pull(_:to:)-1xszw``.
     /// liblxc has no call for this; the library reads with `openat2` itself.
     ///
     /// ```swift

@@ -68,8 +68,10 @@ final class ContainerRoot {
     }
 
     func error(_ code: Int32, _ what: String) -> LXCError {
-        LXCError(operation: operation, container: container, message: "\(what): \(errnoPhrase(code))",
-                 code: code, kind: Self.kind(of: code))
+        // openat2 came with Linux 5.6; without it nothing is opened rather than risk a link.
+        let why = code == ENOSYS ? "this kernel has no openat2 (Linux 5.6 or later), which copying files needs" : errnoPhrase(code)
+        return LXCError(operation: operation, container: container, message: "\(what): \(why)",
+                        code: code, kind: Self.kind(of: code))
     }
 
     func refuse(_ kind: LXCError.Kind, _ code: Int32, _ message: String) -> LXCError {

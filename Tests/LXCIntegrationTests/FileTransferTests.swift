@@ -216,8 +216,15 @@ struct FileTransferTests {
             try #require(BackingStore.overlay.isAvailable(in: sandbox.lxcpath))
             let base = try sandbox.busybox()
             try base.writeRootfsFile("/marker", "from the base")
+            try FileManager.default.createSymbolicLink(atPath: base.rootfsDirectory + "/linkdir", withDestinationPath: "/etc/udhcpc")
             let clone = try base.clone(as: sandbox.uniqueName("ovl"), options: .snapshot, backingStore: .overlay)
             #expect(try clone.contents(of: "/marker") == Array("from the base".utf8))
+
+            // A link of the lower layer on the way is not followed across the layers, and
+            // no directory is made in its place.
+            let acrossLayers = #expect(throws: LXCError.self) { try clone.write(Array("x".utf8), to: "/linkdir/x") }
+            #expect(acrossLayers?.kind == .notFound, "\(String(describing: acrossLayers))")
+            #expect(!FileManager.default.fileExists(atPath: "\(sandbox.lxcpath)/\(clone.name)/delta0/linkdir"))
 
             try clone.write(Array("clone".utf8), to: "/marker")
             try clone.write(Array("deep".utf8), to: "/etc/udhcpc/new-file")

@@ -153,47 +153,46 @@ final class ContainerRoot {
         if fd >= 0 { return fd }
         let code = errno
         guard isOverlay && code == ENOENT else { throw error(code, "cannot open the directory \(quoted(path)) inside the container") }
-        // Made one component at a time from the upper layer's root; a lower-layer component
-        // that is a symbolic link is not followed across the layers.
-        var current = retryingOnInterrupt { openat(writable, ".", O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        // Walked one component at a time in both layers, following no link: a directory is
+        // made in the upper layer only where the lower one has a real directory, so that the
+        // merged view gains nothing but what the overlay's own copy-up would make.
+        var upper = retryingOnInterrupt { openat(writable, ".", O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        var lower: Int32 = retryingOnInterrupt { openat(layers[layers.count - 1], ".", O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        defer { if lower >= 0 { close(lower) } }
         var walked = ""
         for component in path.split(separator: "/") where component != "." {
             let name = String(component)
-            if name == ".." { close(current); throw refuse(.invalidArgument, EINVAL, "\(quoted(path)) goes up with \"..\"") }
+            if name == ".." { close(upper); throw refuse(.invalidArgument, EINVAL, "\(quoted(path)) goes up with \"..\"") }
             walked += "/" + name
-            var next = retryingOnInterrupt { openat(current, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            let nextLower: Int32 = lower < 0 ? -1 : retryingOnInterrupt { openat(lower, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            if lower >= 0 { close(lower) }
+            lower = nextLower
+            var next = retryingOnInterrupt { openat(upper, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             if next < 0 && errno == ENOENT {
-                let lower = open(walked, in: layers[layers.count - 1], flags: O_PATH)
                 var info = stat()
                 guard lower >= 0, fstat(lower, &info) == 0 else {
-                    let code = errno
-                    if lower >= 0 { close(lower) }
-                    close(current)
-                    throw error(code, "cannot open the directory \(quoted(walked)) inside the container")
+                    close(upper)
+                    throw refuse(.notFound, ENOENT,
+                                 "there is no directory \(quoted(walked)) in the stopped overlay container (a link on the way is not followed across its layers; start the container to copy there)")
                 }
-                close(lower)
-                guard info.st_mode & S_IFMT == S_IFDIR else {
-                    close(current)
-                    throw refuse(.unsupported, EOPNOTSUPP,
-                                 "\(quoted(walked)) is not a directory of the stopped overlay's upper layer; start the container to copy there")
-                }
-                if mkdirat(current, name, 0o700) != 0 && errno != EEXIST {
+                if mkdirat(upper, name, 0o700) != 0 && errno != EEXIST {
                     let code = errno
-                    close(current)
+                    close(upper)
                     throw error(code, "cannot make the directory \(quoted(walked)) in the overlay's upper layer")
                 }
-                next = retryingOnInterrupt { openat(current, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+                next = retryingOnInterrupt { openat(upper, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
                 if next >= 0 {
-                    // The same owner and mode as below, as the overlay's own copy-up would give.
+                    // The owner and mode below, as the overlay's own copy-up would give.
                     _ = fchown(next, info.st_uid, info.st_gid)
                     _ = fchmod(next, info.st_mode & 0o7777)
                 }
             }
-            close(current)
-            if next < 0 { throw error(errno, "cannot open the directory \(quoted(walked)) inside the container") }
-            current = next
+            let failure = errno
+            close(upper)
+            if next < 0 { throw error(failure, "cannot open the directory \(quoted(walked)) inside the container") }
+            upper = next
         }
-        return current
+        return upper
     }
 
     // MARK: writing

@@ -39,3 +39,23 @@ public struct CloneOptions: OptionSet, Sendable, Hashable {
     /// `LXC_CLONE_ALLOW_RUNNING`.
     public static let allowRunning = CloneOptions(rawValue: 1 << 6)
 }
+
+extension CloneOptions {
+    /// Makes the clone a throwaway container: liblxc destroys it (configuration, root
+    /// filesystem, directory) when it stops, as `lxc-copy -e` does.
+    ///
+    /// liblxc's `c->clone` has no flag for this: the library sets `lxc.ephemeral = 1` in the
+    /// clone's configuration and saves it before returning the clone (the bit is not passed to
+    /// liblxc). The base is left as it was; an overlay clone's pin on it goes with the clone.
+    ///
+    /// ```swift
+    /// let job = try base.clone(as: "job-1", options: [.snapshot, .ephemeral], backingStore: .overlay)
+    /// try job.start()
+    /// // … run the job …
+    /// try job.stop()          // liblxc removes job-1
+    /// ```
+    public static let ephemeral = CloneOptions(rawValue: 1 << 16)
+
+    /// The bits liblxc's `c->clone` takes: all but the library's own (``ephemeral``).
+    var liblxcFlags: Int32 { rawValue & ~CloneOptions.ephemeral.rawValue }
+}

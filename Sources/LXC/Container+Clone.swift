@@ -65,7 +65,7 @@ extension Container {
             throw LXCError.invalid(operation, name, "a clone needs another name, or another lxcpath")
         }
         let handle = handle
-        return try withDirectoryLock(also: [(newName, target)], operation: operation) {
+        let clone = try withDirectoryLock(also: [(newName, target)], operation: operation) {
             try requireDefined(operation)
             if !options.contains(.allowRunning) {
                 try requireStopped(operation, "the container is running; stop it before cloning it (or pass .allowRunning)")
@@ -74,6 +74,8 @@ extension Container {
             return try cloneStoppedContainer(handle, as: newName, in: target, options: options, backingStore: backingStore,
                                              size: size ?? 0, hookArguments: hookArguments, operation: operation)
         }
+        if options.contains(.ephemeral) { try makeEphemeral(clone, operation: operation) }
+        return clone
     }
 
     /// The clone call after the public checks: refuses an existing target and a backing
@@ -124,7 +126,7 @@ extension Container {
         try diagnosed(handle) { cursor in
             // Made in a child process (see Isolated); the returned Container opens the saved
             // configuration afresh.
-            let outcome = Isolated.clone(pointer, newName: newName, lxcpath: target, flags: options.rawValue,
+            let outcome = Isolated.clone(pointer, newName: newName, lxcpath: target, flags: options.liblxcFlags,
                                          backingStore: store?.liblxcName, size: size, hookArguments: hookArguments)
             if outcome.succeeded {
                 Container.finishCopy(newName, in: target)

@@ -13,6 +13,7 @@ struct Clone: AsyncParsableCommand {
               lxcctl clone web web2
               lxcctl clone web web-thin --snapshot
               lxcctl clone web web-loop --backing-store loop
+              lxcctl clone web job-1 --snapshot --ephemeral    (gone once it stops)
             """
     )
 
@@ -21,6 +22,8 @@ struct Clone: AsyncParsableCommand {
     @Argument(help: "The container to clone.") var name: String
     @Argument(help: "The clone's name.") var newName: String
     @Flag(name: [.short, .long], help: "Make a copy-on-write snapshot rather than a copy.") var snapshot = false
+    @Flag(name: [.short, .long], help: "Make a throwaway clone, which liblxc destroys when it stops (lxc-copy -e).")
+    var ephemeral = false
     @Option(name: [.customShort("B"), .long], help: "The clone's backing store: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", ")).")
     var backingStore: String?
 
@@ -31,8 +34,10 @@ struct Clone: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var options: CloneOptions = snapshot ? .snapshot : []
+        if ephemeral { options.insert(.ephemeral) }
         _ = try await global.existingContainer(name).clone(
-            as: newName, options: snapshot ? .snapshot : [],
+            as: newName, options: options,
             backingStore: backingStore.flatMap(BackingStore.init(liblxcName:)))
     }
 }

@@ -27,7 +27,7 @@ struct LXCCtl: AsyncParsableCommand {
         subcommands: [
             Version.self, List.self, Create.self, Destroy.self, Rename.self,
             Start.self, Stop.self, Freeze.self, Unfreeze.self, Wait.self, Info.self, Exec.self,
-            Console.self, Clone.self, Snapshots.self, Config.self, Cgroup.self, Repair.self,
+            Console.self, Push.self, Pull.self, Clone.self, Snapshots.self, Config.self, Cgroup.self, Repair.self,
         ]
     )
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What a program can do with a container, wherever the container lives: create it, start
 /// and stop it, run programs in it and collect what they print, snapshot it, limit it and
 /// destroy it.
@@ -70,6 +72,16 @@ public protocol ContainerProtocol: Sendable {
     func restoreSnapshotInPlace(_ name: String) async throws
     /// Destroys one snapshot.
     func destroySnapshot(_ name: String) async throws
+
+    /// Copies a file or a directory tree from this host into the container, its files owned by
+    /// `owner` (ids inside the container) with `mode` (nil keeps the host file's mode).
+    func push(_ hostPath: String, to containerPath: String, owner: FileOwner, mode: mode_t?) async throws
+    /// Copies a file or a directory tree out of the container onto this host.
+    func pull(_ containerPath: String, to hostPath: String) async throws
+    /// Writes bytes into a file inside the container.
+    func write(_ bytes: [UInt8], to containerPath: String, mode: mode_t, owner: FileOwner) async throws
+    /// The bytes of a file inside the container.
+    func contents(of containerPath: String) async throws -> [UInt8]
 
     /// A configuration item, in the backend's own keys; nil when it is not set.
     func configItem(_ key: String) async throws -> String?

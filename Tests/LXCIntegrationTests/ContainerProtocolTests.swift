@@ -12,6 +12,7 @@ struct JobReport: Sendable {
     var memoryLimit: ResourceLimit<ByteCount>?
     var memoryUsage = ByteCount(0)
     var processCount = 0
+    var fileRead: [UInt8] = []
     var snapshotNames: [String] = []
     var snapshotComment: String?
     var markerAfterRestore = ""
@@ -23,7 +24,7 @@ struct JobReport: Sendable {
 /// so it must run unchanged on any backend. Backend-specific configuration (here the local
 /// backend's `lxc.*` items) comes from the caller, as the protocol documents.
 func runJob<C: ContainerProtocol>(on container: C, from source: ContainerSource,
-                                  settings: [(key: String, value: String)]) async throws -> JobReport {
+                                  settings: [(key: String, value: String)], pulledPath: String?) async throws -> JobReport {
     var report = JobReport()
     report.definedBefore = try await container.isDefined
     try await container.create(from: source)
@@ -40,6 +41,11 @@ func runJob<C: ContainerProtocol>(on container: C, from source: ContainerSource,
     report.memoryUsage = try await container.memoryUsage()
     try await container.setProcessLimit(.limited(200))
     report.processCount = try await container.processCount()
+    if let pulledPath {
+        try await container.write(Array("written\n".utf8), to: "/tmp/written", mode: 0o640, owner: .root)
+        report.fileRead = try await container.contents(of: "/tmp/written")
+        try await container.pull("/tmp/written", to: pulledPath)
+    }
     _ = try await container.run(["sh", "-c", "echo before > /marker"])
     try await container.stop()
     #expect(try await container.wait(for: .stopped, timeout: .seconds(10)))
@@ -69,7 +75,10 @@ struct ContainerProtocolTests {
             let container = try sandbox.container()
             let report = try await runJob(on: container, from: .template("busybox"),
                                           settings: [("lxc.net.0.type", "empty"),
-                                                     ("lxc.apparmor.profile", "unconfined")])
+                                                     ("lxc.apparmor.profile", "unconfined")],
+                                          // Files are given to the container's ids with the host's
+                                          // CAP_CHOWN: an ordinary user cannot yet (see Files.md).
+                                          pulledPath: Integration.unprivileged ? nil : sandbox.lxcpath + "/pulled")
             #expect(!report.definedBefore)
             #expect(report.stateAfterStart == .running)
             #expect(report.hostName == container.name + "\n")
@@ -80,6 +89,10 @@ struct ContainerProtocolTests {
             #expect(report.memoryLimit == .limited(.mebibytes(64)))
             #expect(report.memoryUsage > ByteCount(0))
             #expect(report.processCount >= 1)
+            if !Integration.unprivileged {
+                #expect(report.fileRead == Array("written\n".utf8))
+                #expect(FileManager.default.contents(atPath: sandbox.lxcpath + "/pulled") == Data("written\n".utf8))
+            }
             #expect(report.snapshotNames == ["snap0"])
             #expect(report.snapshotComment == "generic job\n" || report.snapshotComment == "generic job")
             #expect(report.markerAfterRestore == "before\n")

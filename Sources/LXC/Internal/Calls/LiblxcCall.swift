@@ -51,7 +51,7 @@ enum Operation: String, Sendable {
     case clone, checkpoint, restore, migrate
     case addDeviceNode, removeDeviceNode, mount, unmount
     case interfaces, ipAddresses, attachInterface, detachInterface
-    case consoleFileDescriptor, console, consoleLog
+    case consoleFileDescriptor, console, consoleLog, clearConsoleLog
     case initPIDFileDescriptor, devptsFileDescriptor, seccompNotifyFileDescriptor, localSeccompNotifyFileDescriptor
     case cgroupItem, setCgroupItem, idMaps, setIDMaps, repairIncomplete
 

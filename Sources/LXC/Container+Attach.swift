@@ -59,12 +59,10 @@ extension Container {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                let process = try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
-                cancellation?.register(process)
-                return try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            let process = try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
+            cancellation?.register(process)
+            return try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
         }
     }
 
@@ -131,24 +129,22 @@ extension Container {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                let (process, loop) = try spawnCapturing(command, options: options, input: input,
-                                                         operation: operation, handle: handle, cursor: cursor)
-                cancellation?.register(process)
-                var standardOutput: [UInt8] = []
-                var standardError: [UInt8] = []
-                let isCancelled = { cancellation?.isCancelled ?? false }
-                while loop.step(process: process, isCancelled: isCancelled, sink: { kind, bytes in
-                    if kind == .standardOutput {
-                        standardOutput.append(contentsOf: bytes)
-                    } else {
-                        standardError.append(contentsOf: bytes)
-                    }
-                }) {}
-                let status = try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
-                return CommandOutput(status: status, standardOutput: standardOutput, standardError: standardError)
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            let (process, loop) = try spawnCapturing(command, options: options, input: input,
+                                                     operation: operation, handle: handle, cursor: cursor)
+            cancellation?.register(process)
+            var standardOutput: [UInt8] = []
+            var standardError: [UInt8] = []
+            let isCancelled = { cancellation?.isCancelled ?? false }
+            while loop.step(process: process, isCancelled: isCancelled, sink: { kind, bytes in
+                if kind == .standardOutput {
+                    standardOutput.append(contentsOf: bytes)
+                } else {
+                    standardError.append(contentsOf: bytes)
+                }
+            }) {}
+            let status = try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
+            return CommandOutput(status: status, standardOutput: standardOutput, standardError: standardError)
         }
     }
 
@@ -210,12 +206,10 @@ extension Container {
         let operation = "streamOutput"
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                let (process, loop) = try spawnCapturing(command, options: options, input: input,
-                                                         operation: operation, handle: handle, cursor: cursor)
-                return CommandOutputStream(capture: StreamingCapture(process: process, loop: loop, operation: operation))
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            let (process, loop) = try spawnCapturing(command, options: options, input: input,
+                                                     operation: operation, handle: handle, cursor: cursor)
+            return CommandOutputStream(capture: StreamingCapture(process: process, loop: loop, operation: operation))
         }
     }
 
@@ -234,10 +228,8 @@ extension Container {
         let operation = "spawn"
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
         }
     }
 

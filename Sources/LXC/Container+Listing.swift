@@ -38,8 +38,8 @@ extension Container {
             // liblxc checks each handle once more with `is_defined` for this filter.
             return try definedNames(in: path, operation: "list").compactMap { name in
                 guard let handle = newListedHandle(name, in: path) else { return nil }
-                guard handle.pointer.pointee.is_defined?(handle.pointer) == true else { return nil }
-                return Container(adopting: handle)
+                let container = Container(adopting: handle)
+                return container.isDefined ? container : nil
             }
         case .all:
             return try allNames(in: path, operation: "list").compactMap { name in

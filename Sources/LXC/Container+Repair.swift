@@ -295,13 +295,14 @@ extension Container {
         if !remaining.isEmpty {
             try prepareConfigForDiscard(directory: directory, name: name, lxcpath: lxcpath, operation: operation)
             let handle = try newHandle(name: name, lxcpath: lxcpath, operation: operation)
-            let pointer = handle.pointer
-            guard pointer.pointee.lxc_conf != nil else {
+            guard handle.hasConfiguration else {
                 throw LXCError(operation: operation, container: name,
                                message: "liblxc cannot load the configuration written to remove \(quoted(directory))", kind: .failed)
             }
             let withSnapshots = !directoryEntries(directory + "/snaps").isEmpty
-            let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: withSnapshots) }
+            let outcome = CallKind.userNamespaceHelpers.applyNoThrow(handle) {
+                Isolated.destroy(handle.pointer, includingSnapshots: withSnapshots)
+            }
             if !outcome.succeeded && !directoryEntries(directory).filter({ $0 != "partial" }).isEmpty {
                 throw LXCError(operation: operation, container: name,
                                message: "liblxc could not remove \(quoted(directory))"
@@ -330,7 +331,7 @@ extension Container {
         if text != nil {
             // A configuration liblxc cannot load (cut short by the kill) is set aside.
             let loads = (try? newHandle(name: name, lxcpath: lxcpath, operation: operation))
-                .map { $0.pointer.pointee.lxc_conf != nil } ?? false
+                .map(\.hasConfiguration) ?? false
             if !loads { text = nil }
         }
         var lines: [Substring]

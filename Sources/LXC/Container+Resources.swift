@@ -22,12 +22,12 @@ extension Container {
     ///   (it could name a file outside the container's cgroup), white space or a NUL byte;
     ///   ``LXCError/Kind/wrongState`` when the container is not running.
     public func cgroupItem(_ key: String) throws -> String? {
-        let operation = "cgroupItem"
+        let operation = Operation.cgroupItem.name
         try Validate.cgroupKey(key, operation: operation, container: name)
-        let handle = handle
-        let pointer = handle.pointer
-        guard let get = pointer.pointee.get_cgroup_item else { throw missingFunction(operation, "c->get_cgroup_item") }
-        if let value = readSizedCString({ buffer, length in get(pointer, key, buffer, length) }) {
+        let value = try query(.cgroupItem, \.get_cgroup_item) { get, pointer in
+            readSizedCString { buffer, length in get(pointer, key, buffer, length) }
+        }
+        if let value {
             return value.hasSuffix("\n") ? String(value.dropLast()) : value
         }
         try requireRunning(operation)
@@ -46,23 +46,21 @@ extension Container {
     ///   container is not running; ``LXCError/Kind/notFound`` when its cgroup has no such
     ///   file; ``LXCError/Kind/failed`` when the kernel refuses the value.
     public func setCgroupItem(_ key: String, to value: String) throws {
-        let operation = "setCgroupItem"
+        let operation = Operation.setCgroupItem.name
         try Validate.cgroupKey(key, operation: operation, container: name)
         try Validate.noBreaks(value, what: "the value for \(key)", operation: operation, container: name)
         if value.contains("\r") {
             throw LXCError.invalid(operation, name, "the value for \(key) contains a line break")
         }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let set = pointer.pointee.set_cgroup_item else { throw missingFunction(operation, "c->set_cgroup_item") }
-        try diagnosed(handle) { cursor in
-            if set(pointer, key, value) { return }
+        try liblxc(.setCgroupItem, \.set_cgroup_item) { set, pointer in
+            set(pointer, key, value)
+        } then: { done, call in
+            if done { return }
             try requireRunning(operation)
             if try cgroupItem(key) == nil {
-                throw failure(operation, handle, cursor, kind: .notFound,
-                              "the container's cgroup has no \(key)\(versionHint(key))")
+                throw call.failure(kind: .notFound, "the container's cgroup has no \(key)\(versionHint(key))")
             }
-            throw failure(operation, handle, cursor,
+            throw call.failure(
                           "the kernel refused the value \(quoted(value)) for \(key)")
         }
     }

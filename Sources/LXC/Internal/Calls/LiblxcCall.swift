@@ -56,6 +56,12 @@ enum Operation: String, Sendable {
     case cgroupItem, setCgroupItem, idMaps, setIDMaps, repairIncomplete
 
     var name: String { rawValue }
+
+    /// The operation whose name a caller passed on as a string (helpers shared by several
+    /// operations take it so), or `fallback`.
+    init(named name: String, or fallback: Operation) {
+        self = Operation(rawValue: name) ?? fallback
+    }
 }
 
 /// How a liblxc call affects the process, and so which locks and gates it passes through;
@@ -73,46 +79,53 @@ enum CallKind: Sendable {
     /// `startsContainer` call's success is read from its result (`Bool`, or `0` from
     /// `migrate`), which tells the cgroup return what to expect.
     func apply<T>(_ handle: Handle, _ body: () throws -> T) throws -> T {
+        try applyNoThrow(handle) { Result { try body() } }.get()
+    }
+
+    /// `apply` for a call that cannot throw.
+    func applyNoThrow<T>(_ handle: Handle, _ body: () -> T) -> T {
         switch self {
         case .plain, .inChildProcess:
-            return try body()
+            return body()
         case .configWrite:
-            return try Self.holdingConfigWrites(handle, body)
+            return Self.holdingConfigWrites(handle, body)
         case .forks:
-            return try ForkGate.asFork(body)
+            return ForkGate.asFork(body)
         case .attach:
-            return try ForkGate.asAttach(body)
+            return ForkGate.asAttach(body)
         case .userNamespaceHelpers:
-            return try UnprivilegedCalls.oneAtATime(body)
+            return UnprivilegedCalls.oneAtATime(body)
         case .startsContainer:
-            var outcome: Result<T, any Error>?
+            var result: T?
             _ = UnprivilegedCalls.oneAtATime {
                 CallerCgroups.preservingMembership(removingAbandonedMonitors: false) {
-                    outcome = Result { try Self.holdingConfigWrites(handle, body) }
-                    guard case let .success(value) = outcome else { return false }
+                    let value = Self.holdingConfigWrites(handle, body)
+                    result = value
                     return Self.reportsSuccess(value)
                 }
             }
-            guard let outcome else { preconditionFailure("preservingMembership runs its body once") }
-            return try outcome.get()
+            guard let result else { preconditionFailure("preservingMembership runs its body once") }
+            return result
         }
     }
 
-    private static func holdingConfigWrites<T>(_ handle: Handle, _ body: () throws -> T) rethrows -> T {
+    private static func holdingConfigWrites<T>(_ handle: Handle, _ body: () -> T) -> T {
         var result: T?
-        try handle.configWrites.withLock { _ in result = try body() }
+        handle.configWrites.withLock { _ in result = body() }
         guard let result else { preconditionFailure("withLock runs its body once") }
         return result
     }
 
-    /// Whether a start's result says it started: `true`, or `0` (migrate's success).
+    /// Whether a start's result says it started: `true`, or `0` (migrate's success); a
+    /// call that threw did not.
     static func reportsSuccess<T>(_ value: T) -> Bool {
         if let started = value as? Bool { return started }
         if let code = value as? Int32 { return code == 0 }
+        if let outcome = value as? Result<Bool, any Error> { return (try? outcome.get()) ?? false }
+        if let outcome = value as? Result<Int32, any Error> { return (try? outcome.get()) == 0 }
         return true
     }
 }
-
 /// One liblxc call in progress: what a conversion needs to explain a failure.
 struct LiblxcCall {
     let container: Container

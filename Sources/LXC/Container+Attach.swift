@@ -36,7 +36,7 @@ extension Container {
     ///   executable; ``LXCError/Kind/failed`` when liblxc could not attach or set the process
     ///   up (an id it cannot switch to, say), with liblxc's log lines.
     public func run(_ command: [String], options: AttachOptions = .init()) throws -> ExitStatus {
-        try run(command, options: options, operation: "run", cancellation: nil)
+        try run(command, options: options, operation: Operation.run.name, cancellation: nil)
     }
 
     /// Runs a program inside the container without blocking the caller's thread; see
@@ -48,7 +48,7 @@ extension Container {
     public func run(_ command: [String], options: AttachOptions = .init()) async throws -> ExitStatus {
         let cancellation = AttachCancellation()
         return try await withTaskCancellationHandler {
-            try await offload { try self.run(command, options: options, operation: "run", cancellation: cancellation) }
+            try await offload { try self.run(command, options: options, operation: Operation.run.name, cancellation: cancellation) }
         } onCancel: {
             cancellation.cancel()
         }
@@ -105,7 +105,7 @@ extension Container {
     ///     by default this process's own standard input.
     /// - Throws: as ``run(_:options:)-52086``.
     public func output(of command: [String], options: AttachOptions = .init(), input: [UInt8]? = nil) throws -> CommandOutput {
-        try output(of: command, options: options, input: input, operation: "output", cancellation: nil)
+        try output(of: command, options: options, input: input, operation: Operation.output.name, cancellation: nil)
     }
 
     /// Runs a program and collects its output without blocking the caller's thread; see
@@ -117,7 +117,7 @@ extension Container {
         let cancellation = AttachCancellation()
         return try await withTaskCancellationHandler {
             try await offload {
-                try self.output(of: command, options: options, input: input, operation: "output", cancellation: cancellation)
+                try self.output(of: command, options: options, input: input, operation: Operation.output.name, cancellation: cancellation)
             }
         } onCancel: {
             cancellation.cancel()
@@ -203,7 +203,7 @@ extension Container {
     }
 
     private func startStreaming(_ command: [String], options: AttachOptions, input: [UInt8]?) throws -> CommandOutputStream {
-        let operation = "streamOutput"
+        let operation = Operation.streamOutput.name
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         return try withAttachCall(operation) { handle, cursor in
@@ -225,7 +225,7 @@ extension Container {
     /// - Throws: as ``run(_:options:)-52086``, except that a program that does not exist inside is
     ///   reported by ``AttachedProcess/wait()-18vso``.
     public func spawn(_ command: [String], options: AttachOptions = .init()) throws -> AttachedProcess {
-        let operation = "spawn"
+        let operation = Operation.spawn.name
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         return try withAttachCall(operation) { handle, cursor in
@@ -266,7 +266,7 @@ extension Container {
         payload: UnsafeMutableRawPointer? = nil,
         _ function: @convention(c) (UnsafeMutableRawPointer?) -> Int32
     ) throws -> AttachedProcess {
-        try attachFunction(function, payload: payload, options: options, operation: "attach")
+        try attachFunction(function, payload: payload, options: options, operation: Operation.attach.name)
     }
 
     /// Runs the login shell of the user in `options` inside the container and waits until it
@@ -279,8 +279,8 @@ extension Container {
     ///
     /// - Throws: as ``attach(options:payload:_:)``.
     public func runShell(options: AttachOptions = .init()) throws -> ExitStatus {
-        let process = try attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: "runShell")
-        return try process.wait(operation: "runShell", diagnostics: nil)
+        let process = try attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: Operation.runShell.name)
+        return try process.wait(operation: Operation.runShell.name, diagnostics: nil)
     }
 
     /// Runs the login shell without blocking the caller's thread; see ``runShell(options:)``.
@@ -288,7 +288,7 @@ extension Container {
     /// Cancelling the task kills the shell and throws `CancellationError`.
     public func runShell(options: AttachOptions = .init()) async throws -> ExitStatus {
         let process = try await offload {
-            try self.attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: "runShell")
+            try self.attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: Operation.runShell.name)
         }
         return try await process.wait()
     }

@@ -51,7 +51,7 @@ extension Container {
         size: UInt64? = nil,
         hookArguments: [String] = []
     ) throws -> Container {
-        let operation = "clone"
+        let operation = Operation.clone.name
         try Validate.name(newName, operation: operation)
         if let lxcpath { try Validate.lxcpath(lxcpath, operation: operation) }
         for argument in hookArguments {

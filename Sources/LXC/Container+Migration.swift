@@ -130,7 +130,7 @@ extension Container {
     {
         var options = MigrationOptions(directory: "/")
         options.featuresToCheck = features
-        return try callMigrate(.featureCheck, options: options, operation: "supportedMigrationFeatures")
+        return try callMigrate(.featureCheck, options: options, operation: Operation.supportedMigrationFeatures.name)
     }
 
     /// Calls `c->migrate`; returns the `features_to_check` liblxc leaves (the supported ones).

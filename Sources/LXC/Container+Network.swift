@@ -63,7 +63,7 @@ extension Container {
     ///   ``LXCError/Kind/wrongState`` when the container is not running or stops while waiting.
     public func waitForIPAddresses(interface: String? = nil, family: AddressFamily? = nil,
                                    timeout: Duration) throws -> [String] {
-        let operation = "waitForIPAddresses"
+        let operation = Operation.waitForIPAddresses.name
         if timeout < .zero { throw LXCError.invalid(operation, name, "timeout \(timeout) is negative") }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
@@ -159,7 +159,7 @@ extension Container {
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running.
     public func interfaceStatistics() throws -> [InterfaceStatistics] {
-        let operation = "interfaceStatistics"
+        let operation = Operation.interfaceStatistics.name
         guard let pid = initPID, let text = readWholeFile("/proc/\(pid)/net/dev") else {
             try requireRunning(operation)
             throw wrongStateError(operation, "the container's init process went away while its counters were read")

@@ -84,7 +84,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not
     ///   running; ``LXCError/Kind/unsupported`` when neither hierarchy has the controller.
     public func cgroupVersion(for controller: CgroupController) throws -> CgroupVersion {
-        try cgroupVersion(for: controller, operation: "cgroupVersion")
+        try cgroupVersion(for: controller, operation: Operation.cgroupVersion.name)
     }
 
     func cgroupVersion(for controller: CgroupController, operation: String) throws -> CgroupVersion {
@@ -125,7 +125,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its memory controller is not enabled.
     public func memoryUsage() throws -> ByteCount {
-        let operation = "memoryUsage"
+        let operation = Operation.memoryUsage.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let key = version == .v1 ? "memory.usage_in_bytes" : "memory.current"
         let text = try requiredItem(key, version, operation)
@@ -139,7 +139,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func memoryLimit() throws -> ResourceLimit<ByteCount> {
-        let operation = "memoryLimit"
+        let operation = Operation.memoryLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let key = version == .v1 ? "memory.limit_in_bytes" : "memory.max"
         let text = try requiredItem(key, version, operation)
@@ -156,7 +156,7 @@ extension Container {
     ///   running; ``LXCError/Kind/failed`` when the kernel refuses the limit (one below what
     ///   the container uses and cannot give back, say).
     public func setMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let version = try cgroupVersion(for: .memory, operation: "setMemoryLimit")
+        let version = try cgroupVersion(for: .memory, operation: Operation.setMemoryLimit.name)
         switch version {
         case .v1: try setCgroupItem("memory.limit_in_bytes", to: limit.value.map { String($0.bytes) } ?? "-1")
         case .v2: try setCgroupItem("memory.max", to: limit.value.map { String($0.bytes) } ?? "max")
@@ -171,7 +171,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func memoryAndSwapUsage() throws -> ByteCount? {
-        let operation = "memoryAndSwapUsage"
+        let operation = Operation.memoryAndSwapUsage.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         switch version {
         case .v1:
@@ -193,7 +193,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func memoryAndSwapLimit() throws -> ResourceLimit<ByteCount>? {
-        let operation = "memoryAndSwapLimit"
+        let operation = Operation.memoryAndSwapLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         switch version {
         case .v1:
@@ -219,7 +219,7 @@ extension Container {
     ///   swap; ``LXCError/Kind/invalidArgument`` on v2 when `limit` is below the memory limit
     ///   or no memory limit is set; otherwise as ``setMemoryLimit(_:)``.
     public func setMemoryAndSwapLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let operation = "setMemoryAndSwapLimit"
+        let operation = Operation.setMemoryAndSwapLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let swapKey = version == .v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"
         if try cgroupItem(swapKey) == nil {
@@ -252,7 +252,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func softMemoryLimit() throws -> ResourceLimit<ByteCount> {
-        let operation = "softMemoryLimit"
+        let operation = Operation.softMemoryLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let key = version == .v1 ? "memory.soft_limit_in_bytes" : "memory.low"
         let text = try requiredItem(key, version, operation)
@@ -267,7 +267,7 @@ extension Container {
     ///
     /// - Throws: as ``setMemoryLimit(_:)``.
     public func setSoftMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let version = try cgroupVersion(for: .memory, operation: "setSoftMemoryLimit")
+        let version = try cgroupVersion(for: .memory, operation: Operation.setSoftMemoryLimit.name)
         switch version {
         case .v1: try setCgroupItem("memory.soft_limit_in_bytes", to: limit.value.map { String($0.bytes) } ?? "-1")
         case .v2: try setCgroupItem("memory.low", to: limit.value.map { String($0.bytes) } ?? "max")
@@ -283,7 +283,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/unsupported`` on cgroup v2, or on a v1 kernel
     ///   without the file; otherwise as ``memoryUsage()``.
     public func kernelMemoryLimit() throws -> ResourceLimit<ByteCount> {
-        let operation = "kernelMemoryLimit"
+        let operation = Operation.kernelMemoryLimit.name
         let key = try kernelMemoryKey(operation)
         guard let text = try cgroupItem(key) else { throw kernelMemoryUnsupported(operation, "this kernel has no \(key)") }
         return try parsed(CgroupParsing.limit(text), key, text, operation).map { ByteCount($0) }
@@ -301,7 +301,7 @@ extension Container {
     ///   without the file, or when the kernel ignored the limit; otherwise as
     ///   ``setMemoryLimit(_:)``.
     public func setKernelMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let operation = "setKernelMemoryLimit"
+        let operation = Operation.setKernelMemoryLimit.name
         let key = try kernelMemoryKey(operation)
         guard try cgroupItem(key) != nil else { throw kernelMemoryUnsupported(operation, "this kernel has no \(key)") }
         try setCgroupItem(key, to: limit.value.map { String($0.bytes) } ?? "-1")
@@ -338,7 +338,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its CPU accounting controller is not enabled.
     public func cpuUsage() throws -> CPUUsage {
-        let operation = "cpuUsage"
+        let operation = Operation.cpuUsage.name
         let version = try cgroupVersion(for: .cpu, operation: operation)
         switch version {
         case .v1:
@@ -360,7 +360,7 @@ extension Container {
     ///
     /// - Throws: as ``cpuUsage()``.
     public func cpuWeight() throws -> CPUWeight {
-        let operation = "cpuWeight"
+        let operation = Operation.cpuWeight.name
         let version = try cgroupVersion(for: .cpu, operation: operation)
         let key = version == .v1 ? "cpu.shares" : "cpu.weight"
         let text = try requiredItem(key, version, operation)
@@ -375,7 +375,7 @@ extension Container {
     ///
     /// - Throws: as ``setMemoryLimit(_:)``.
     public func setCPUWeight(_ weight: CPUWeight) throws {
-        switch try cgroupVersion(for: .cpu, operation: "setCPUWeight") {
+        switch try cgroupVersion(for: .cpu, operation: Operation.setCPUWeight.name) {
         case .v1: try setCgroupItem("cpu.shares", to: String(weight.shares))
         case .v2: try setCgroupItem("cpu.weight", to: String(weight.weight))
         }
@@ -390,7 +390,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its pids controller is not enabled.
     public func processCount() throws -> Int {
-        let operation = "processCount"
+        let operation = Operation.processCount.name
         let version = try cgroupVersion(for: .pids, operation: operation)
         let text = try requiredItem("pids.current", version, operation)
         return Int(clamping: try parsed(CgroupParsing.integer(text), "pids.current", text, operation))
@@ -402,7 +402,7 @@ extension Container {
     ///
     /// - Throws: as ``processCount()``.
     public func processLimit() throws -> ResourceLimit<Int> {
-        let operation = "processLimit"
+        let operation = Operation.processLimit.name
         let version = try cgroupVersion(for: .pids, operation: operation)
         let text = try requiredItem("pids.max", version, operation)
         return try parsed(CgroupParsing.limit(text), "pids.max", text, operation).map { Int(clamping: $0) }
@@ -416,7 +416,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a negative limit;
     ///   otherwise as ``setMemoryLimit(_:)``.
     public func setProcessLimit(_ limit: ResourceLimit<Int>) throws {
-        let operation = "setProcessLimit"
+        let operation = Operation.setProcessLimit.name
         if let value = limit.value, value < 0 {
             throw LXCError.invalid(operation, name, "the process limit \(value) is negative")
         }
@@ -436,7 +436,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its block I/O controller is not enabled.
     public func blockIOStatistics() throws -> BlockIOStatistics {
-        let operation = "blockIOStatistics"
+        let operation = Operation.blockIOStatistics.name
         let version = try cgroupVersion(for: .blockIO, operation: operation)
         switch version {
         case .v1:

@@ -52,20 +52,20 @@ public final class Container: Sendable, CustomStringConvertible {
     ///   ``LXCError/Kind/failed`` when liblxc cannot make the handle (its configuration file
     ///   cannot be parsed, say).
     public init(name: String, lxcpath: String? = nil) throws {
-        try Validate.name(name, operation: "init")
-        if let lxcpath { try Validate.lxcpathText(lxcpath, operation: "init") }
+        try Validate.name(name, operation: Operation.initializer.name)
+        if let lxcpath { try Validate.lxcpathText(lxcpath, operation: Operation.initializer.name) }
         let handle: Handle
         do {
-            handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: "init")
+            handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: Operation.initializer.name)
         } catch {
-            if let lxcpath { try Validate.lxcpathIsNoOtherFile(lxcpath, operation: "init") }
+            if let lxcpath { try Validate.lxcpathIsNoOtherFile(lxcpath, operation: Operation.initializer.name) }
             throw error
         }
         // A configuration liblxc loaded was found under the lxcpath, which is therefore a
         // directory: only otherwise is it looked at (one `stat` less per handle of an
         // existing container). liblxc keeps the lxcpath it is given as it is.
         if let lxcpath, !handle.hasConfiguration {
-            try Validate.lxcpathIsNoOtherFile(lxcpath, operation: "init")
+            try Validate.lxcpathIsNoOtherFile(lxcpath, operation: Operation.initializer.name)
         }
         let path = lxcpath ?? handle.configPath ?? LXC.defaultLXCPath
         identity = Locked(Identity(handle: handle, name: name, lxcpath: path))

@@ -54,6 +54,14 @@ enum Operation: String, Sendable {
     case consoleFileDescriptor, console, consoleLog, clearConsoleLog
     case initPIDFileDescriptor, devptsFileDescriptor, seccompNotifyFileDescriptor, localSeccompNotifyFileDescriptor
     case cgroupItem, setCgroupItem, idMaps, setIDMaps, repairIncomplete
+    case run, output, streamOutput, spawn, attach, runShell
+    case memoryUsage, memoryLimit, setMemoryLimit, memoryAndSwapUsage, memoryAndSwapLimit, setMemoryAndSwapLimit
+    case softMemoryLimit, setSoftMemoryLimit, kernelMemoryLimit, setKernelMemoryLimit
+    case cpuUsage, cpuWeight, setCPUWeight, processCount, processLimit, setProcessLimit, blockIOStatistics, cgroupVersion
+    case waitForIPAddresses, interfaceStatistics, supportedMigrationFeatures
+    case list, names, incompleteNames, rootMappings, logLevel, startLogging
+    /// `Container.init(name:lxcpath:)`.
+    case initializer = "init"
 
     var name: String { rawValue }
 

@@ -71,7 +71,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     ///   process up inside the container (switch user, …) or the program could not be
     ///   executed for another reason.
     public func wait() throws -> ExitStatus {
-        try wait(operation: "wait", diagnostics: nil)
+        try wait(operation: Operation.wait.name, diagnostics: nil)
     }
 
     /// Waits for the process without blocking the caller's thread; see ``wait()``.

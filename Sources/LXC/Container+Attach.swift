@@ -36,7 +36,7 @@ extension Container {
     ///   executable; ``LXCError/Kind/failed`` when liblxc could not attach or set the process
     ///   up (an id it cannot switch to, say), with liblxc's log lines.
     public func run(_ command: [String], options: AttachOptions = .init()) throws -> ExitStatus {
-        try run(command, options: options, operation: "run", cancellation: nil)
+        try run(command, options: options, operation: Operation.run.name, cancellation: nil)
     }
 
     /// Runs a program inside the container without blocking the caller's thread; see
@@ -48,7 +48,7 @@ extension Container {
     public func run(_ command: [String], options: AttachOptions = .init()) async throws -> ExitStatus {
         let cancellation = AttachCancellation()
         return try await withTaskCancellationHandler {
-            try await offload { try self.run(command, options: options, operation: "run", cancellation: cancellation) }
+            try await offload { try self.run(command, options: options, operation: Operation.run.name, cancellation: cancellation) }
         } onCancel: {
             cancellation.cancel()
         }
@@ -59,12 +59,10 @@ extension Container {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                let process = try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
-                cancellation?.register(process)
-                return try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            let process = try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
+            cancellation?.register(process)
+            return try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
         }
     }
 
@@ -107,7 +105,7 @@ extension Container {
     ///     by default this process's own standard input.
     /// - Throws: as ``run(_:options:)-17daq``.
     public func output(of command: [String], options: AttachOptions = .init(), input: [UInt8]? = nil) throws -> CommandOutput {
-        try output(of: command, options: options, input: input, operation: "output", cancellation: nil)
+        try output(of: command, options: options, input: input, operation: Operation.output.name, cancellation: nil)
     }
 
     /// Runs a program and collects its output without blocking the caller's thread; see
@@ -119,7 +117,7 @@ extension Container {
         let cancellation = AttachCancellation()
         return try await withTaskCancellationHandler {
             try await offload {
-                try self.output(of: command, options: options, input: input, operation: "output", cancellation: cancellation)
+                try self.output(of: command, options: options, input: input, operation: Operation.output.name, cancellation: cancellation)
             }
         } onCancel: {
             cancellation.cancel()
@@ -131,24 +129,22 @@ extension Container {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                let (process, loop) = try spawnCapturing(command, options: options, input: input,
-                                                         operation: operation, handle: handle, cursor: cursor)
-                cancellation?.register(process)
-                var standardOutput: [UInt8] = []
-                var standardError: [UInt8] = []
-                let isCancelled = { cancellation?.isCancelled ?? false }
-                while loop.step(process: process, isCancelled: isCancelled, sink: { kind, bytes in
-                    if kind == .standardOutput {
-                        standardOutput.append(contentsOf: bytes)
-                    } else {
-                        standardError.append(contentsOf: bytes)
-                    }
-                }) {}
-                let status = try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
-                return CommandOutput(status: status, standardOutput: standardOutput, standardError: standardError)
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            let (process, loop) = try spawnCapturing(command, options: options, input: input,
+                                                     operation: operation, handle: handle, cursor: cursor)
+            cancellation?.register(process)
+            var standardOutput: [UInt8] = []
+            var standardError: [UInt8] = []
+            let isCancelled = { cancellation?.isCancelled ?? false }
+            while loop.step(process: process, isCancelled: isCancelled, sink: { kind, bytes in
+                if kind == .standardOutput {
+                    standardOutput.append(contentsOf: bytes)
+                } else {
+                    standardError.append(contentsOf: bytes)
+                }
+            }) {}
+            let status = try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
+            return CommandOutput(status: status, standardOutput: standardOutput, standardError: standardError)
         }
     }
 
@@ -207,15 +203,13 @@ extension Container {
     }
 
     private func startStreaming(_ command: [String], options: AttachOptions, input: [UInt8]?) throws -> CommandOutputStream {
-        let operation = "streamOutput"
+        let operation = Operation.streamOutput.name
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                let (process, loop) = try spawnCapturing(command, options: options, input: input,
-                                                         operation: operation, handle: handle, cursor: cursor)
-                return CommandOutputStream(capture: StreamingCapture(process: process, loop: loop, operation: operation))
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            let (process, loop) = try spawnCapturing(command, options: options, input: input,
+                                                     operation: operation, handle: handle, cursor: cursor)
+            return CommandOutputStream(capture: StreamingCapture(process: process, loop: loop, operation: operation))
         }
     }
 
@@ -231,13 +225,11 @@ extension Container {
     /// - Throws: as ``run(_:options:)-17daq``, except that a program that does not exist inside is
     ///   reported by ``AttachedProcess/wait()-2nwfb``.
     public func spawn(_ command: [String], options: AttachOptions = .init()) throws -> AttachedProcess {
-        let operation = "spawn"
+        let operation = Operation.spawn.name
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
-            }
+        return try withAttachCall(operation) { handle, cursor in
+            try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
         }
     }
 
@@ -274,7 +266,7 @@ extension Container {
         payload: UnsafeMutableRawPointer? = nil,
         _ function: @convention(c) (UnsafeMutableRawPointer?) -> Int32
     ) throws -> AttachedProcess {
-        try attachFunction(function, payload: payload, options: options, operation: "attach")
+        try attachFunction(function, payload: payload, options: options, operation: Operation.attach.name)
     }
 
     /// Runs the login shell of the user in `options` inside the container and waits until it
@@ -287,8 +279,8 @@ extension Container {
     ///
     /// - Throws: as ``attach(options:payload:_:)``.
     public func runShell(options: AttachOptions = .init()) throws -> ExitStatus {
-        let process = try attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: "runShell")
-        return try process.wait(operation: "runShell", diagnostics: nil)
+        let process = try attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: Operation.runShell.name)
+        return try process.wait(operation: Operation.runShell.name, diagnostics: nil)
     }
 
     /// Runs the login shell without blocking the caller's thread; see ``runShell(options:)``.
@@ -296,7 +288,7 @@ extension Container {
     /// Cancelling the task kills the shell and throws `CancellationError`.
     public func runShell(options: AttachOptions = .init()) async throws -> ExitStatus {
         let process = try await offload {
-            try self.attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: "runShell")
+            try self.attachFunction(lxc_attach_run_shell, payload: nil, options: options, operation: Operation.runShell.name)
         }
         return try await process.wait()
     }

@@ -51,7 +51,7 @@ extension Container {
         size: UInt64? = nil,
         hookArguments: [String] = []
     ) throws -> Container {
-        let operation = "clone"
+        let operation = Operation.clone.name
         try Validate.name(newName, operation: operation)
         if let lxcpath { try Validate.lxcpath(lxcpath, operation: operation) }
         for argument in hookArguments {
@@ -92,8 +92,9 @@ extension Container {
         intent: Intent? = nil,
         recordsIntent: Bool = true
     ) throws -> Container {
-        let pointer = handle.pointer
-        guard pointer.pointee.clone != nil else { throw missingFunction(operation, "c->clone") }
+        // Clone, rename and the restores copy through here, each under its own name.
+        let liblxcOperation = Operation(named: operation, or: .clone)
+        try requireMember(liblxcOperation, \.clone)
         try requireNoContainer(newName, in: target, operation: operation)
         let intent = intent ?? Intent(.copy, source: "\(lxcpath)/\(name)")
 
@@ -123,11 +124,12 @@ extension Container {
             Intent.clear(name: newName, in: target)
             throw error
         }
-        try diagnosed(handle) { cursor in
-            // Made in a child process (see Isolated); the returned Container opens the saved
-            // configuration afresh.
-            let outcome = Isolated.clone(pointer, newName: newName, lxcpath: target, flags: options.liblxcFlags,
-                                         backingStore: store?.liblxcName, size: size, hookArguments: hookArguments)
+        // Made in a child process (see Isolated); the returned Container opens the saved
+        // configuration afresh.
+        try liblxc(liblxcOperation, \.clone, .inChildProcess, on: handle) { _, pointer in
+            Isolated.clone(pointer, newName: newName, lxcpath: target, flags: options.liblxcFlags,
+                           backingStore: store?.liblxcName, size: size, hookArguments: hookArguments)
+        } then: { outcome, call in
             if outcome.succeeded {
                 Container.finishCopy(newName, in: target)
                 return
@@ -135,7 +137,7 @@ extension Container {
             var explanation = "liblxc could not clone the container as \(quoted(newName)) in \(target)"
             if let store { explanation += " with the \(store.displayName) backing store" }
             throw Container.removeHalfMadeCopy(newName, in: target, operation: operation,
-                                               after: failure(operation, handle, cursor, explanation, outcome: outcome))
+                                               after: call.failure(explanation, outcome: outcome))
         }
         return try Container(name: newName, lxcpath: target)
     }
@@ -144,7 +146,7 @@ extension Container {
     /// directory is there, which liblxc would refuse or overwrite.
     func requireNoContainer(_ name: String, in lxcpath: String, operation: String) throws {
         let existing = try Container.newHandle(name: name, lxcpath: lxcpath, operation: operation)
-        if existing.pointer.pointee.is_defined?(existing.pointer) ?? false {
+        if queryIfPresent(\.is_defined, on: existing, { isDefined, pointer in isDefined(pointer) }) ?? false {
             throw LXCError(operation: operation, container: self.name,
                            message: "a container named \(quoted(name)) exists already in \(lxcpath); it was left untouched",
                            code: EEXIST, kind: .alreadyExists)

@@ -17,16 +17,15 @@ extension Container {
     /// - Throws: ``LXCError/Kind/invalidArgument`` for a key that is malformed or that liblxc
     ///   does not know.
     public func configItem(_ key: String) throws -> String? {
-        try Validate.configKey(key, operation: "configItem", container: nil)
-        let handle = handle
-        let pointer = handle.pointer
-        guard let get = pointer.pointee.get_config_item else { throw missingFunction("configItem", "c->get_config_item") }
-        let value = key.withCString { key in
-            readSizedCString { buffer, length in get(pointer, key, buffer, length) }
+        try Validate.configKey(key, operation: Operation.configItem.name, container: nil)
+        let value = try query(.configItem, \.get_config_item) { get, pointer in
+            key.withCString { key in
+                readSizedCString { buffer, length in get(pointer, key, buffer, length) }
+            }
         }
         if let value { return value }
         if !Validate.configKeyIsKnown(key) {
-            throw unknownKeyError("configItem", key)
+            throw unknownKeyError(Operation.configItem.name, key)
         }
         return nil
     }
@@ -44,23 +43,21 @@ extension Container {
     ///   further down its own includes; ``LXCError/Kind/failed`` when liblxc refuses the
     ///   value, with its log lines.
     public func setConfigItem(_ key: String, to value: String) throws {
-        let operation = "setConfigItem"
+        let operation = Operation.setConfigItem.name
         try Validate.configKey(key, operation: operation, container: name)
         try Validate.configValue(value, key: key, operation: operation, container: name)
         if key == "lxc.include" && !value.isEmpty {
             try Validate.configSource(value, what: "the included file \(quoted(value))", operation: operation, container: name)
         }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let set = pointer.pointee.set_config_item else { throw missingFunction(operation, "c->set_config_item") }
-        try diagnosed(handle) { cursor in
-            if handle.configWrites.withLock({ _ in set(pointer, key, value) }) {
-                if key == "lxc.log.file" { handle.configurationReplaced() }
+        try liblxc(.setConfigItem, \.set_config_item, .configWrite) { set, pointer in
+            set(pointer, key, value)
+        } then: { done, call in
+            if done {
+                if key == "lxc.log.file" { call.handle.configurationReplaced() }
                 return
             }
             if !Validate.configKeyIsKnown(key) { throw unknownKeyError(operation, key) }
-            throw failure(operation, handle, cursor, kind: .invalidArgument,
-                          "liblxc refused the value \(quoted(value)) for \(key)")
+            throw call.failure(kind: .invalidArgument, "liblxc refused the value \(quoted(value)) for \(key)")
         }
     }
 
@@ -71,12 +68,9 @@ extension Container {
     ///
     /// - Throws: ``LXCError/Kind/invalidArgument`` for a malformed or unknown key.
     public func clearConfigItem(_ key: String) throws {
-        let operation = "clearConfigItem"
+        let operation = Operation.clearConfigItem.name
         try Validate.configKey(key, operation: operation, container: name)
-        let handle = handle
-        let pointer = handle.pointer
-        guard let clear = pointer.pointee.clear_config_item else { throw missingFunction(operation, "c->clear_config_item") }
-        if handle.configWrites.withLock({ _ in clear(pointer, key) }) { return }
+        if try query(.clearConfigItem, \.clear_config_item, .configWrite, { clear, pointer in clear(pointer, key) }) { return }
         if !Validate.configKeyIsKnown(key) { throw unknownKeyError(operation, key) }
         throw LXCError(operation: operation, container: name, message: "liblxc could not clear \(key)")
     }
@@ -89,13 +83,12 @@ extension Container {
     ///
     /// - Throws: ``LXCError`` when liblxc cannot list keys under `prefix`.
     public func configKeys(prefix: String = "") throws -> [String] {
-        let operation = "configKeys"
+        let operation = Operation.configKeys.name
         if !prefix.isEmpty { try Validate.configKey(prefix, operation: operation, container: name) }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let getKeys = pointer.pointee.get_keys else { throw missingFunction(operation, "c->get_keys") }
-        let text = withOptionalCString(prefix.isEmpty ? nil : prefix) { key in
-            readSizedCString { buffer, length in getKeys(pointer, key, buffer, length) }
+        let text = try query(.configKeys, \.get_keys) { getKeys, pointer in
+            withOptionalCString(prefix.isEmpty ? nil : prefix) { key in
+                readSizedCString { buffer, length in getKeys(pointer, key, buffer, length) }
+            }
         }
         guard let text else {
             throw LXCError(operation: operation, container: name,
@@ -114,14 +107,12 @@ extension Container {
     /// - Throws: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/invalidArgument`` for a malformed key.
     public func runningConfigItem(_ key: String) throws -> String? {
-        let operation = "runningConfigItem"
+        let operation = Operation.runningConfigItem.name
         try Validate.configKey(key, operation: operation, container: name)
-        let handle = handle
-        let pointer = handle.pointer
-        guard let get = pointer.pointee.get_running_config_item else {
-            throw missingFunction(operation, "c->get_running_config_item")
+        let value = try query(.runningConfigItem, \.get_running_config_item) { get, pointer in
+            takeOwnedCString(get(pointer, key))
         }
-        if let value = takeOwnedCString(get(pointer, key)) { return value }
+        if let value { return value }
         try requireRunning(operation)
         if !Validate.configKeyIsKnown(key) { throw unknownKeyError(operation, key) }
         return nil
@@ -139,11 +130,10 @@ extension Container {
     ///   ``LXCError/Kind/invalidArgument`` for a file (or an included one) that is not a
     ///   regular file or directory.
     public func loadConfig(from path: String? = nil) throws {
-        let operation = "loadConfig"
+        let operation = Operation.loadConfig.name
         if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
         let handle = handle
-        let pointer = handle.pointer
-        guard let load = pointer.pointee.load_config else { throw missingFunction(operation, "c->load_config") }
+        try requireMember(.loadConfig, \.load_config)
         let file = path ?? configFileName ?? ""
         if !fileExists(file) {
             throw LXCError(operation: operation, container: name,
@@ -156,9 +146,10 @@ extension Container {
         }
         try Validate.configSource(file, what: "the configuration file \(quoted(file))", operation: operation, container: name)
         defer { handle.configurationReplaced() }
-        try diagnosed(handle) { cursor in
-            if load(pointer, path) { return }
-            throw failure(operation, handle, cursor, "liblxc could not load \(quoted(file))")
+        try liblxc(.loadConfig, \.load_config, on: handle) { load, pointer in
+            load(pointer, path)
+        } then: { loaded, call in
+            if !loaded { throw call.failure("liblxc could not load \(quoted(file))") }
         }
     }
 
@@ -183,11 +174,9 @@ extension Container {
     ///   temporary file is left. ``LXCError/Kind/invalidArgument`` for a destination that is
     ///   not a regular file.
     public func saveConfig(to path: String? = nil) throws {
-        let operation = "saveConfig"
+        let operation = Operation.saveConfig.name
         if let path { try Validate.path(path, what: "configuration file", operation: operation, container: name) }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let save = pointer.pointee.save_config else { throw missingFunction(operation, "c->save_config") }
+        try requireMember(.saveConfig, \.save_config)
         let ownFile = configFileName
         guard let destination = path ?? ownFile else {
             throw LXCError(operation: operation, container: name,
@@ -205,9 +194,12 @@ extension Container {
                            code: code)
         }
         defer { close(memory) }
-        let bytes = try diagnosed(handle) { cursor -> [UInt8] in
+        let bytes = try liblxc(.saveConfig, \.save_config, .userNamespaceHelpers) { save, pointer in
             errno = 0
-            if UnprivilegedCalls.oneAtATime({ save(pointer, "/proc/self/fd/\(memory)") }) {
+            let saved = save(pointer, "/proc/self/fd/\(memory)")
+            return (saved, errno)
+        } then: { (result: (saved: Bool, code: Int32), call) -> [UInt8] in
+            if result.saved {
                 guard let bytes = readBytesToEnd(fd: memory, from: 0) else {
                     let code = errno
                     throw LXCError(operation: operation, container: name,
@@ -216,16 +208,16 @@ extension Container {
                 }
                 return bytes
             }
-            let code = errno
+            let code = result.code
             // An unprivileged user's save hands the container's directory to the container's
             // root through newuidmap, which fails when the maps are not the user's to give.
             if geteuid() != 0, case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
                !problems.isEmpty {
-                throw failure(operation, handle, cursor, kind: .permissionDenied,
+                throw call.failure(kind: .permissionDenied,
                               "liblxc could not hand the container's directory to the container's root: "
                                   + problems.joined(separator: "; "))
             }
-            var error = failure(operation, handle, cursor,
+            var error = call.failure(
                                 "liblxc could not write the configuration for \(quoted(destination))"
                                     + (code != 0 ? ": \(errnoPhrase(code))" : ""))
             if code != 0 { error.code = code }
@@ -242,9 +234,7 @@ extension Container {
     ///
     /// The corresponding liblxc call is `c->clear_config`.
     public func clearConfig() {
-        let handle = handle
-        handle.pointer.pointee.clear_config?(handle.pointer)
-        handle.configurationReplaced()
+        handle.clearConfiguration()
     }
 
     func unknownKeyError(_ operation: String, _ key: String) -> LXCError {

@@ -13,23 +13,23 @@ extension Container {
     ///   ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/failed`` when the tty does not exist or is taken, with liblxc's log lines.
     public func consoleFileDescriptor(tty: Int? = nil) throws -> ConsoleTTY {
-        let operation = "consoleFileDescriptor"
+        let operation = Operation.consoleFileDescriptor.name
         if let tty, tty < 0 { throw LXCError.invalid(operation, name, "tty number \(tty) is negative") }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let getfd = pointer.pointee.console_getfd else { throw missingFunction(operation, "c->console_getfd") }
         try requireRunning(operation)
-        return try diagnosed(handle) { cursor in
+        return try liblxc(.consoleFileDescriptor, \.console_getfd) { getfd, pointer in
             var number = Int32(clamping: tty ?? -1)
             var primary: Int32 = -1
             let keepAlive = getfd(pointer, &number, &primary)
+            return (keepAlive, number, primary)
+        } then: { (result: (keepAlive: Int32, number: Int32, primary: Int32), call) in
+            let (keepAlive, number, primary) = result
             if keepAlive >= 0 && primary >= 0 {
                 return ConsoleTTY(number: Int(number), primaryFileDescriptor: primary, keepAliveFileDescriptor: keepAlive)
             }
             if keepAlive >= 0 { close(keepAlive) }
             try requireRunning(operation)
             let which = tty.map { $0 == 0 ? "the console" : "tty \($0)" } ?? "a free tty"
-            throw failure(operation, handle, cursor, "liblxc could not allocate \(which) (it may not exist, see lxc.tty.max, or be taken)")
+            throw call.failure("liblxc could not allocate \(which) (it may not exist, see lxc.tty.max, or be taken)")
         }
     }
 
@@ -50,7 +50,7 @@ extension Container {
     ///   container is not running; ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
     public func console(tty: Int? = nil, input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO,
                         error: Int32 = STDERR_FILENO, escape: Character = "a") throws {
-        let operation = "console"
+        let operation = Operation.console.name
         if let tty, tty < 0 { throw LXCError.invalid(operation, name, "tty number \(tty) is negative") }
         if input < 0 || output < 0 || error < 0 {
             throw LXCError.invalid(operation, name, "file descriptors must not be negative")
@@ -60,15 +60,14 @@ extension Container {
         else {
             throw LXCError.invalid(operation, name, "the escape \(quoted(String(escape))) is not a letter from a to z")
         }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let console = pointer.pointee.console else { throw missingFunction(operation, "c->console") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            let code = Int32(lower - UInt8(ascii: "a") + 1)
-            if console(pointer, Int32(clamping: tty ?? -1), input, output, error, code) == 0 { return }
+        let code = Int32(lower - UInt8(ascii: "a") + 1)
+        try liblxc(.console, \.console) { console, pointer in
+            console(pointer, Int32(clamping: tty ?? -1), input, output, error, code)
+        } then: { result, call in
+            if result == 0 { return }
             try requireRunning(operation)
-            throw failure(operation, handle, cursor, "liblxc could not connect to the container's tty")
+            throw call.failure("liblxc could not connect to the container's tty")
         }
     }
 
@@ -94,11 +93,10 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running
     ///   or was started without a console ring buffer.
     public func consoleLog(maximumBytes: Int? = nil, clear: Bool = false) throws -> [UInt8] {
-        let operation = "consoleLog"
         if let maximumBytes, maximumBytes <= 0 {
-            throw LXCError.invalid(operation, name, "maximumBytes must be positive")
+            throw LXCError.invalid(Operation.consoleLog.name, name, "maximumBytes must be positive")
         }
-        return try consoleLog(operation, read: true, clear: clear, maximum: UInt64(maximumBytes ?? 0))
+        return try consoleLog(.consoleLog, read: true, clear: clear, maximum: UInt64(maximumBytes ?? 0))
     }
 
     /// Empties the console ring buffer (see ``consoleLog(maximumBytes:clear:)``).
@@ -107,38 +105,37 @@ extension Container {
     ///
     /// - Throws: as ``consoleLog(maximumBytes:clear:)``.
     public func clearConsoleLog() throws {
-        _ = try consoleLog("clearConsoleLog", read: false, clear: true, maximum: 0)
+        _ = try consoleLog(.clearConsoleLog, read: false, clear: true, maximum: 0)
     }
 
-    private func consoleLog(_ operation: String, read: Bool, clear: Bool, maximum: UInt64) throws -> [UInt8] {
-        let handle = handle
-        let pointer = handle.pointer
-        guard let consoleLog = pointer.pointee.console_log else { throw missingFunction(operation, "c->console_log") }
-        try requireRunning(operation)
-        return try diagnosed(handle) { cursor in
+    private func consoleLog(_ operation: Operation, read: Bool, clear: Bool, maximum: UInt64) throws -> [UInt8] {
+        try requireRunning(operation.name)
+        return try liblxc(operation, \.console_log) { consoleLog, pointer -> (Int32, [UInt8]) in
             var length = maximum
-            return try withUnsafeMutablePointer(to: &length) { lengthPointer in
+            return withUnsafeMutablePointer(to: &length) { lengthPointer in
                 var log = lxc_console_log(clear: clear, read: read, read_max: lengthPointer, data: nil)
                 let result = consoleLog(pointer, &log)
                 defer { free(log.data) }
-                if result == -ENODATA { return [] }
-                if result == -EFAULT || result == -ENOENT {
-                    throw failure(operation, handle, cursor, kind: .wrongState,
-                                  "the container has no console ring buffer; set lxc.console.buffer.size (\"auto\" or a size such as \"128k\") before starting it")
-                }
-                if result < 0 {
-                    try requireRunning(operation)
-                    var error = failure(operation, handle, cursor,
-                                        "liblxc could not read the console ring buffer: \(errnoDescription(-result))")
-                    error.code = -result
-                    throw error
-                }
-                guard read, let data = log.data else { return [] }
+                guard result >= 0, read, let data = log.data else { return (result, []) }
                 let count = Int(clamping: lengthPointer.pointee)
-                return data.withMemoryRebound(to: UInt8.self, capacity: count) {
+                return (result, data.withMemoryRebound(to: UInt8.self, capacity: count) {
                     Array(UnsafeBufferPointer(start: $0, count: count))
-                }
+                })
             }
+        } then: { (read: (result: Int32, bytes: [UInt8]), call) in
+            let result = read.result
+            if result == -ENODATA { return [] }
+            if result == -EFAULT || result == -ENOENT {
+                throw call.failure(kind: .wrongState,
+                                   "the container has no console ring buffer; set lxc.console.buffer.size (\"auto\" or a size such as \"128k\") before starting it")
+            }
+            if result < 0 {
+                try requireRunning(operation.name)
+                var error = call.failure("liblxc could not read the console ring buffer: \(errnoDescription(-result))")
+                error.code = -result
+                throw error
+            }
+            return read.bytes
         }
     }
 

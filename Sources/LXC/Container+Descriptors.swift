@@ -14,11 +14,8 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/unsupported`` when liblxc or the kernel has no pidfds.
     public func initPIDFileDescriptor() throws -> Int32 {
-        let operation = "initPIDFileDescriptor"
-        let handle = handle
-        guard let get = handle.pointer.pointee.init_pidfd else { throw missingFunction(operation, "c->init_pidfd") }
-        return try descriptor(operation, handle, extensionName: "pidfd", what: "a pidfd for the container's init") {
-            get(handle.pointer)
+        try descriptor(.initPIDFileDescriptor, \.init_pidfd, extensionName: "pidfd", what: "a pidfd for the container's init") {
+            get, pointer in get(pointer)
         }
     }
 
@@ -33,11 +30,8 @@ extension Container {
     ///   ``LXCError/Kind/unsupported`` when liblxc lacks the extension;
     ///   ``LXCError/Kind/failed`` when the container has no devpts of its own (`lxc.pty.max = 0`).
     public func devptsFileDescriptor() throws -> Int32 {
-        let operation = "devptsFileDescriptor"
-        let handle = handle
-        guard let get = handle.pointer.pointee.devpts_fd else { throw missingFunction(operation, "c->devpts_fd") }
-        return try descriptor(operation, handle, extensionName: "devpts_fd", what: "the container's devpts mount") {
-            get(handle.pointer)
+        try descriptor(.devptsFileDescriptor, \.devpts_fd, extensionName: "devpts_fd", what: "the container's devpts mount") {
+            get, pointer in get(pointer)
         }
     }
 
@@ -53,14 +47,9 @@ extension Container {
     ///   ``LXCError/Kind/unsupported`` when liblxc lacks the extension;
     ///   ``LXCError/Kind/failed`` when the container has no seccomp notifier.
     public func seccompNotifyFileDescriptor() throws -> Int32 {
-        let operation = "seccompNotifyFileDescriptor"
-        let handle = handle
-        guard let get = handle.pointer.pointee.seccomp_notify_fd_active else {
-            throw missingFunction(operation, "c->seccomp_notify_fd_active")
-        }
-        return try descriptor(operation, handle, extensionName: "seccomp_notify_fd_active",
-                              what: "the container's seccomp notify descriptor (was it started with a seccomp policy that has notify actions?)") {
-            get(handle.pointer)
+        try descriptor(.seccompNotifyFileDescriptor, \.seccomp_notify_fd_active, extensionName: "seccomp_notify_fd_active",
+                       what: "the container's seccomp notify descriptor (was it started with a seccomp policy that has notify actions?)") {
+            get, pointer in get(pointer)
         }
     }
 
@@ -74,33 +63,38 @@ extension Container {
     /// - Returns: the descriptor, or nil when this handle holds none.
     /// - Throws: ``LXCError/Kind/unsupported`` when liblxc lacks the `seccomp_notify` extension.
     public func localSeccompNotifyFileDescriptor() throws -> Int32? {
-        let operation = "localSeccompNotifyFileDescriptor"
+        let operation = Operation.localSeccompNotifyFileDescriptor.name
         let handle = handle
-        guard let get = handle.pointer.pointee.seccomp_notify_fd else { throw missingFunction(operation, "c->seccomp_notify_fd") }
+        try requireMember(.localSeccompNotifyFileDescriptor, \.seccomp_notify_fd)
         if !LXC.hasAPIExtension("seccomp_notify") {
             throw LXCError(operation: operation, container: name,
                            message: "this liblxc (\(LXC.version)) lacks the seccomp_notify API extension",
                            code: ENOSYS, kind: .unsupported)
         }
-        let fd = get(handle.pointer)
+        let fd = try query(.localSeccompNotifyFileDescriptor, \.seccomp_notify_fd, on: handle) { get, pointer in get(pointer) }
         return fd >= 0 ? fd : nil
     }
 
-    private func descriptor(_ operation: String, _ handle: Handle, extensionName: String, what: String,
-                            _ call: () -> Int32) throws -> Int32 {
+    private func descriptor<F>(_ liblxcOperation: Operation, _ member: KeyPath<lxc_container, F?>, extensionName: String,
+                               what: String, _ invoke: (F, UnsafeMutablePointer<lxc_container>) -> Int32) throws -> Int32 {
+        let operation = liblxcOperation.name
+        let handle = handle
+        try requireMember(liblxcOperation, member)
         if !LXC.hasAPIExtension(extensionName) {
             throw LXCError(operation: operation, container: name,
                            message: "this liblxc (\(LXC.version)) lacks the \(extensionName) API extension",
                            code: ENOSYS, kind: .unsupported)
         }
         try requireRunning(operation)
-        return try diagnosed(handle) { cursor in
+        return try liblxc(liblxcOperation, member, on: handle) { get, pointer in
             errno = 0
-            let fd = call()
+            let fd = invoke(get, pointer)
+            return (fd, fd < -1 ? -fd : errno)
+        } then: { (result: (fd: Int32, code: Int32), call) in
+            let (fd, code) = result
             if fd >= 0 { return fd }
-            let code = fd < -1 ? -fd : errno
             try requireRunning(operation)
-            var error = failure(operation, handle, cursor,
+            var error = call.failure(
                                 "liblxc could not get \(what)" + (code > 0 ? ": \(errnoDescription(code))" : ""))
             if code > 0 { error.code = code }
             if code == ENOSYS || code == EOPNOTSUPP { error.kind = .unsupported }

@@ -32,7 +32,7 @@ extension Container {
     ///   ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
     public func addDeviceNode(_ source: String, at destination: String? = nil) throws {
-        try deviceNode("addDeviceNode", source, destination, adding: true)
+        try deviceNode(.addDeviceNode, source, destination, adding: true)
     }
 
     /// Takes a device away from the running container: denies it in the container's device
@@ -47,10 +47,11 @@ extension Container {
     /// - Throws: as ``addDeviceNode(_:at:)``, but ``LXCError/Kind/invalidArgument`` when
     ///   the destination in the container is not a device node.
     public func removeDeviceNode(_ source: String, at destination: String? = nil) throws {
-        try deviceNode("removeDeviceNode", source, destination, adding: false)
+        try deviceNode(.removeDeviceNode, source, destination, adding: false)
     }
 
-    private func deviceNode(_ operation: String, _ source: String, _ destination: String?, adding: Bool) throws {
+    private func deviceNode(_ liblxcOperation: Operation, _ source: String, _ destination: String?, adding: Bool) throws {
+        let operation = liblxcOperation.name
         try Validate.containerPath(source, what: "device path", operation: operation, container: name)
         if let destination {
             try Validate.containerPath(destination, what: "destination path", operation: operation, container: name)
@@ -67,12 +68,8 @@ extension Container {
             throw LXCError(operation: operation, container: name,
                            message: "\(quoted(source)) is not a character or block device", code: ENODEV, kind: .notFound)
         }
-        let handle = handle
-        let pointer = handle.pointer
-        let member = adding ? "c->add_device_node" : "c->remove_device_node"
-        guard let function = adding ? pointer.pointee.add_device_node : pointer.pointee.remove_device_node else {
-            throw missingFunction(operation, member)
-        }
+        let member = adding ? \lxc_container.add_device_node : \lxc_container.remove_device_node
+        try requireMember(liblxcOperation, member)
         try requireRunning(operation)
         try refuseNonDeviceNode(operation, at: destination ?? source, adding: adding)
         if let destination, destination != source {
@@ -80,10 +77,13 @@ extension Container {
             // fail for a path the host lacks and add the wrong device for one the host has.
             return try deviceNodeElsewhere(operation, source, destination, info, adding: adding)
         }
-        try diagnosed(handle) { cursor in
-            if function(pointer, source, nil) { return }
+        // liblxc forks a child into the container's root to make or remove the node.
+        try liblxc(liblxcOperation, member, .forks) { function, pointer in
+            function(pointer, source, nil)
+        } then: { done, call in
+            if done { return }
             try requireRunning(operation)
-            throw failure(operation, handle, cursor,
+            throw call.failure(
                           adding ? "liblxc could not add \(quoted(source)) to the container"
                                  : "liblxc could not remove \(quoted(source)) from the container")
         }
@@ -111,7 +111,7 @@ extension Container {
                 }
             }
         }
-        let code = clxc_device_node_in_root(pid, destination, adding ? 1 : 0, info.st_mode, info.st_rdev)
+        let code = try libraryFork { clxc_device_node_in_root(pid, destination, adding ? 1 : 0, info.st_mode, info.st_rdev) }
         if code == EEXIST && adding || code == ENODEV && !adding {
             // Something other than a device node appeared there since the check.
             throw notADeviceNode(operation, destination, "something other than a device node", adding: adding)
@@ -132,7 +132,7 @@ extension Container {
     private func refuseNonDeviceNode(_ operation: String, at path: String, adding: Bool) throws {
         guard let pid = initPID else { return }  // liblxc reports the container gone
         var mode: mode_t = 0
-        let code = clxc_lstat_in_root(pid, path, &mode)
+        let code = try libraryFork { clxc_lstat_in_root(pid, path, &mode) }
         if code == ENOENT { return }
         if code != 0 {
             // chroot needs CAP_SYS_CHROOT on the host: an ordinary user's call goes on to
@@ -196,29 +196,29 @@ extension Container {
     ///   without `shmounts`; ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
     public func mount(_ source: String?, at target: String, type: String? = nil,
                       flags: MountFlags = [], data: String? = nil) throws {
-        let operation = "mount"
+        let operation = Operation.mount.name
         if let source { try Validate.noBreaks(source, what: "mount source", operation: operation, container: name) }
         try Validate.containerPath(target, what: "mount target", operation: operation, container: name)
         if let type { try Validate.noBreaks(type, what: "file system type", operation: operation, container: name) }
         if let data { try Validate.noNUL(data, what: "mount data", operation: operation, container: name) }
-        let handle = handle
-        let pointer = handle.pointer
         try requireMountAPI(operation)
-        guard let mount = pointer.pointee.mount else { throw missingFunction(operation, "c->mount") }
+        try requireMember(.mount, \.mount)
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
+        // liblxc forks a child into the container's mount namespace.
+        try liblxc(.mount, \.mount, .forks) { mount, pointer in
             var api = lxc_mount(version: LXC_MOUNT_API_V1)
-            let result = withOptionalCString(source) { sourcePointer in
+            return withOptionalCString(source) { sourcePointer in
                 withOptionalCString(type) { typePointer in
                     withOptionalCString(data) { dataPointer in
                         mount(pointer, sourcePointer, target, typePointer, flags.rawValue, dataPointer, &api)
                     }
                 }
             }
+        } then: { result, call in
             if result >= 0 { return }
             try requireRunning(operation)
             let what = source.map { quoted($0) } ?? (type.map { "a \($0) file system" } ?? "a file system without a source")
-            throw mountFailure(operation, handle, cursor, result,
+            throw mountFailure(call, result,
                                "liblxc could not mount \(what) at \(quoted(target)) in the container")
         }
     }
@@ -230,19 +230,18 @@ extension Container {
     ///
     /// - Throws: as ``mount(_:at:type:flags:data:)``.
     public func unmount(_ target: String, flags: UnmountFlags = []) throws {
-        let operation = "unmount"
+        let operation = Operation.unmount.name
         try Validate.containerPath(target, what: "mount target", operation: operation, container: name)
-        let handle = handle
-        let pointer = handle.pointer
         try requireMountAPI(operation)
-        guard let umount = pointer.pointee.umount else { throw missingFunction(operation, "c->umount") }
+        try requireMember(.unmount, \.umount)
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
+        try liblxc(.unmount, \.umount, .forks) { umount, pointer in
             var api = lxc_mount(version: LXC_MOUNT_API_V1)
-            let result = umount(pointer, target, flags.rawValue, &api)
+            return umount(pointer, target, flags.rawValue, &api)
+        } then: { result, call in
             if result >= 0 { return }
             try requireRunning(operation)
-            throw mountFailure(operation, handle, cursor, result,
+            throw mountFailure(call, result,
                                "liblxc could not unmount \(quoted(target)) in the container")
         }
     }
@@ -255,10 +254,9 @@ extension Container {
         }
     }
 
-    private func mountFailure(_ operation: String, _ handle: Handle, _ cursor: DiagnosticCursor,
-                              _ result: Int32, _ explanation: String) -> LXCError {
-        let log = cursor.errorLines(for: name)
-        var error = failure(operation, handle, cursor, explanation)
+    private func mountFailure(_ call: LiblxcCall, _ result: Int32, _ explanation: String) -> LXCError {
+        let log = call.errorLines
+        var error = call.failure(explanation)
         if log.contains(where: { $0.contains("shared mountpoint") }) {
             error.kind = .wrongState
             error.message = explanation + ": the container was started without a shared mount point; set lxc.mount.auto = shmounts:<host directory>:<container directory> before starting it"

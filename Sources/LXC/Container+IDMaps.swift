@@ -9,11 +9,10 @@ extension Container {
     ///
     /// - Throws: ``LXCError/Kind/failed`` when liblxc gives a line that is not an id map.
     public func idMaps() throws -> [IDMap] {
-        let operation = "idMaps"
-        let handle = handle
-        let pointer = handle.pointer
-        guard let get = pointer.pointee.get_config_item else { throw missingFunction(operation, "c->get_config_item") }
-        let text = readSizedCString { buffer, length in get(pointer, "lxc.idmap", buffer, length) } ?? ""
+        let operation = Operation.idMaps.name
+        let text = try query(.idMaps, \.get_config_item) { get, pointer in
+            readSizedCString { buffer, length in get(pointer, "lxc.idmap", buffer, length) }
+        } ?? ""
         return try text.split(separator: "\n").map { line in
             do {
                 return try IDMap(configValue: String(line))
@@ -37,14 +36,14 @@ extension Container {
     ///   ``LXCError/Kind/failed`` when liblxc refuses a map, with its log lines (the maps
     ///   set before it are then kept, the earlier ones gone: set them again or reload).
     public func setIDMaps(_ maps: [IDMap]) throws {
-        let operation = "setIDMaps"
+        let operation = Operation.setIDMaps.name
         if let overlap = IDMap.firstOverlap(in: maps) {
             throw LXCError.invalid(operation, name, "the id maps \(quoted(overlap.0.configValue)) and "
                 + "\(quoted(overlap.1.configValue)) overlap")
         }
         // Before create there is no configuration yet: start from liblxc's default one, as
         // create itself would, so that the maps join it rather than replace it.
-        try loadDefaultConfigIfNeeded(handle, operation: operation)
+        try loadDefaultConfigIfNeeded(handle, operation: .setIDMaps)
         try clearConfigItem("lxc.idmap")
         for map in maps {
             do {

@@ -50,7 +50,7 @@ extension Container {
         options: CreateOptions = [],
         arguments: [String] = []
     ) throws {
-        let operation = "create"
+        let operation = Operation.create.name
         try Validate.template(template, operation: operation, container: name)
         for argument in arguments {
             try Validate.templateArgument(argument, operation: operation, container: name)
@@ -66,8 +66,7 @@ extension Container {
         // liblxc's block-device drivers read the specs without checking for NULL.
         let effectiveSpecs = specs ?? ([.directory, .overlay].contains(backingStore) ? nil : BackingStoreSpecs())
         let handle = handle
-        let pointer = handle.pointer
-        guard pointer.pointee.create != nil else { throw missingFunction(operation, "c->create") }
+        try requireMember(.create, \.create)
         try withDirectoryLock(operation: operation) {
             let (path, name) = (lxcpath, self.name)
             let savedConfig = try inspectDirectoryBeforeCreate(operation: operation)
@@ -83,35 +82,33 @@ extension Container {
                 }
             }
             try Intent(.create, savedConfig: savedConfig != nil).record(name: name, in: path, operation: operation, container: name)
-            try loadDefaultConfigIfNeeded(handle, operation: operation)
+            try loadDefaultConfigIfNeeded(handle, operation: .create)
             defer { handle.configurationReplaced() }
 
-            try diagnosed(handle) { cursor in
-                // Made in a child process (see Isolated): the child's copy of the handle
-                // gets the new configuration, so this handle loads it from the file after.
-                let outcome: Isolated.Outcome = UnprivilegedCalls.oneAtATime {
-                    guard let effectiveSpecs else {
-                        return Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
-                                               specs: nil, flags: options.rawValue, arguments: arguments)
-                    }
-                    return effectiveSpecs.withCSpecs {
-                        Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
-                                        specs: $0, flags: options.rawValue, arguments: arguments)
-                    }
+            // Made in a child process (see Isolated): the child's copy of the handle gets the
+            // new configuration, so this handle loads it from the file after.
+            try liblxc(.create, \.create, .userNamespaceHelpers, on: handle) { _, pointer -> Isolated.Outcome in
+                guard let effectiveSpecs else {
+                    return Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
+                                           specs: nil, flags: options.rawValue, arguments: arguments)
                 }
+                return effectiveSpecs.withCSpecs {
+                    Isolated.create(pointer, template: template, backingStore: backingStore.liblxcName,
+                                    specs: $0, flags: options.rawValue, arguments: arguments)
+                }
+            } then: { outcome, call in
                 if outcome.succeeded {
                     removeFileDurably(LibraryFiles.existingPath(of: .savedConfig, name: name, in: path))
                     Intent.clear(name: name, in: path)
-                    pointer.pointee.clear_config?(pointer)
-                    if !(pointer.pointee.load_config?(pointer, nil) ?? false) {
+                    if !handle.reloadConfiguration() {
                         throw LXCError(operation: operation, container: name,
                                        message: "the container was created, but its configuration file could not be loaded",
-                                       kind: .failed, log: cursor.errorLines(for: name))
+                                       kind: .failed, log: call.errorLines)
                     }
                     return
                 }
                 // Remove what this create made, and put back a configuration saved before it.
-                var error = createFailure(handle, cursor, template: template, options: options, outcome: outcome)
+                var error = createFailure(call, template: template, options: options, outcome: outcome)
                 do {
                     try Container.discardDirectory(name: name, in: path, operation: operation)
                     if savedConfig != nil { try Container.putBackSavedConfig(name: name, in: path, operation: operation) }
@@ -119,20 +116,17 @@ extension Container {
                 } catch let cleanup {
                     error.message += "; what the create left could not be removed (repairIncomplete removes it): \(cleanup)"
                 }
-                if savedConfig != nil {
-                    pointer.pointee.clear_config?(pointer)
-                    _ = pointer.pointee.load_config?(pointer, nil)
-                }
+                if savedConfig != nil { _ = handle.reloadConfiguration() }
                 throw error
             }
         }
     }
 
     /// The error for a create that liblxc reported failed.
-    private func createFailure(_ handle: Handle, _ cursor: DiagnosticCursor, template: String, options: CreateOptions,
+    private func createFailure(_ call: LiblxcCall, template: String, options: CreateOptions,
                                outcome: Isolated.Outcome) -> LXCError {
-        let operation = "create"
-        let log = cursor.errorLines(for: name)
+        let operation = call.operation.name
+        let log = call.errorLines
         if log.contains(where: { $0.contains("bad template") || $0.contains("not found") }) {
             return LXCError(operation: operation, container: name,
                             message: "there is no template \(quoted(template)) in liblxc's template directory",
@@ -140,9 +134,9 @@ extension Container {
         }
         if case let problems = UnprivilegedSetup.problems(maps: (try? idMaps()) ?? [], includingCgroups: false),
            !problems.isEmpty {
-            return failure(operation, handle, cursor, kind: .permissionDenied,
-                           "an unprivileged container cannot be created here: " + problems.joined(separator: "; "),
-                           outcome: outcome)
+            return call.failure(kind: .permissionDenied,
+                                "an unprivileged container cannot be created here: " + problems.joined(separator: "; "),
+                                outcome: outcome)
         }
         var explanation = "the template \(quoted(template)) failed"
         if log.isEmpty {
@@ -150,7 +144,7 @@ extension Container {
                 ? "; liblxc logged no reason (without .quiet the template's own messages go to standard error)"
                 : "; liblxc logged no reason (the template's own messages went to standard error)"
         }
-        return failure(operation, handle, cursor, explanation, outcome: outcome)
+        return call.failure(explanation, outcome: outcome)
     }
 
     /// What `<lxcpath>/<name>` holds before a create: nothing, or only a configuration file
@@ -212,14 +206,12 @@ extension Container {
 
     /// Loads liblxc's default configuration into a handle that has none, as `c->create`
     /// would, so that its log can be followed during `create`.
-    func loadDefaultConfigIfNeeded(_ handle: Handle, operation: String) throws {
-        let pointer = handle.pointer
-        guard pointer.pointee.lxc_conf == nil else { return }
-        guard let load = pointer.pointee.load_config else { throw missingFunction(operation, "c->load_config") }
+    func loadDefaultConfigIfNeeded(_ handle: Handle, operation: Operation) throws {
+        guard !handle.hasConfiguration else { return }
         let defaultConfig = lxc_get_global_config_item("lxc.default_config")
-        if !load(pointer, defaultConfig) {
+        if try !query(operation, \.load_config, on: handle, { load, pointer in load(pointer, defaultConfig) }) {
             let path = defaultConfig.map { String(cString: $0) } ?? "(none)"
-            throw LXCError(operation: operation, container: name,
+            throw LXCError(operation: operation.name, container: name,
                            message: "liblxc's default configuration \(quoted(path)) could not be loaded",
                            kind: .failed)
         }
@@ -269,20 +261,19 @@ extension Container {
     ///   with liblxc's log lines when liblxc reports the start failed, and for a foreground
     ///   start whose init failed.
     public func start(useInit: Bool = false, arguments: [String] = []) throws {
-        let operation = "start"
+        let operation = Operation.start.name
         for argument in arguments {
             try Validate.noNUL(argument, what: "init argument", operation: operation, container: name)
         }
         let handle = handle
-        let pointer = handle.pointer
-        guard let start = pointer.pointee.start else { throw missingFunction(operation, "c->start") }
         try requireStartable(handle, operation: operation)
-        if !pointer.pointee.daemonize {
+        if !handle.daemonizes {
             // liblxc would make this process the container's monitor and start the init with
             // a raw clone, unsafe in a multi-threaded process: a child of its own does it.
-            try diagnosed(handle) { cursor in
-                let cgroups = ContainerCgroups.note(name)
-                let outcome = Isolated.startInForeground(pointer, useInit: useInit, arguments: arguments)
+            let cgroups = ContainerCgroups.note(name)
+            try liblxc(.start, \.start, .inChildProcess, on: handle) { _, pointer in
+                Isolated.startInForeground(pointer, useInit: useInit, arguments: arguments)
+            } then: { outcome, call in
                 if !outcome.succeeded { removeCgroups(cgroups) }
                 if outcome.succeeded {
                     // liblxc reports a foreground start that ran as a success and leaves the
@@ -291,67 +282,29 @@ extension Container {
                     let status = ExitStatus(waitStatus: outcome.errorNumber)
                     throw LXCError(operation: operation, container: name,
                                    message: "the container ran in the foreground and stopped; its init \(status)",
-                                   kind: .failed, log: cursor.errorLines(for: name))
+                                   kind: .failed, log: call.errorLines)
                 }
-                if outcome.problem != nil { throw failure(operation, handle, cursor, outcome: outcome) }
-                throw startFailure(handle, cursor)
+                if outcome.problem != nil { throw call.failure(outcome: outcome) }
+                throw startFailure(call)
             }
             return
         }
-        try diagnosed(handle) { cursor in
-            let cgroups = ContainerCgroups.note(name)
-            func attempt() -> Bool {
-                UnprivilegedCalls.oneAtATime {
-                    CallerCgroups.preservingMembership(removingAbandonedMonitors: false) {
-                        handle.configWrites.withLock { _ in
-                            if arguments.isEmpty {
-                                return start(pointer, useInit ? 1 : 0, nil)
-                            }
-                            return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
-                        }
-                    }
-                }
+        // The call path notes the container's cgroups, puts this process back into its own
+        // after the call, removes what a failed start left, and retries a start that found
+        // its command socket still bound (LiblxcCall.swift, `startsContainer`).
+        try liblxc(.start, \.start, .startsContainer, on: handle) { start, pointer in
+            if arguments.isEmpty {
+                return start(pointer, useInit ? 1 : 0, nil)
             }
-            var started = attempt()
-            // liblxc makes the container's command socket in this process before it forks
-            // the monitor, and keeps it open for the whole start; a monitor of another
-            // container started from this process at that moment inherits it until it closes
-            // inherited descriptors. A container that stopped at once (a short-lived init)
-            // and is started again in that window finds its socket name still bound, and
-            // liblxc fails before it has done anything. Only then, try again for a moment.
-            var socketClashes = Self.commandSocketClashes(cursor.errorLines(for: name))
-            var retries = 0
-            while !started && socketClashes > 0 && retries < Self.commandSocketRetries && state == .stopped {
-                usleep(20_000)
-                retries += 1
-                started = attempt()
-                let clashes = Self.commandSocketClashes(cursor.errorLines(for: name))
-                if clashes == socketClashes { break }  // failed for another reason
-                socketClashes = clashes
-            }
+            return withCStringArray(arguments) { argv in start(pointer, useInit ? 1 : 0, argv) }
+        } then: { started, call in
             // liblxc reports success once the container reached RUNNING, even when its init
             // exits straight after: a start whose init ran is a successful start, as for
             // `lxc-start`. The answer never depends on a state query, which would race
             // the init (see the doc comment for how to learn how it ended).
-            if started {
-                // Housekeeping only, never the answer: an init that stopped before this
-                // process left the monitor cgroup kept its monitor from removing it.
-                if state == .stopped { removeCgroups(cgroups) }
-                return
-            }
-            removeCgroups(cgroups)
-            throw startFailure(handle, cursor)
+            if started { return }
+            throw startFailure(call)
         }
-    }
-
-    /// How many times a start whose command socket was still bound is tried again (20 ms
-    /// apart).
-    static let commandSocketRetries = 50
-
-    /// How many of liblxc's log lines say that the container's command socket could not be
-    /// made (its name was still bound).
-    static func commandSocketClashes(_ lines: [String]) -> Int {
-        lines.filter { $0.contains("Failed to create command socket") }.count
     }
 
     /// Refuses to start a container that an interrupted operation left incomplete, or one
@@ -361,10 +314,10 @@ extension Container {
         if isIncomplete {
             throw wrongStateError(operation, "the container is incomplete: an earlier operation on it (create, clone, rename, restore or destroy) was interrupted; repairIncomplete() finishes or undoes it")
         }
-        guard handle.pointer.pointee.lxc_conf != nil else { return }  // not defined: liblxc says so
-        let rootfs = readSizedCString { buffer, length in
-            handle.pointer.pointee.get_config_item?(handle.pointer, "lxc.rootfs.path", buffer, length) ?? -1
-        }
+        guard handle.hasConfiguration else { return }  // not defined: liblxc says so
+        let rootfs = queryIfPresent(\.get_config_item, on: handle) { get, pointer in
+            readSizedCString { buffer, length in get(pointer, "lxc.rootfs.path", buffer, length) }
+        } ?? nil
         if rootfs?.isEmpty ?? true {
             throw LXCError(operation: operation, container: name,
                            message: "the container has no root filesystem configured (lxc.rootfs.path is empty); liblxc would start it on the host's own root, so it is not started",
@@ -372,39 +325,32 @@ extension Container {
         }
     }
 
-    /// After a failed start: removes the empty `lxc.monitor.<name>` and `lxc.payload.<name>`
-    /// cgroups it made that liblxc could not remove (see ``ContainerCgroups``), unless a
-    /// start of the container that succeeded meanwhile may own them.
-    private func removeCgroups(_ cgroups: ContainerCgroups) {
-        cgroups.removeAbandoned { [self] in state }
-    }
-
     /// Explains a failed start: not defined, already running, missing root filesystem, or
     /// what liblxc logged.
-    private func startFailure(_ handle: Handle, _ cursor: DiagnosticCursor) -> LXCError {
-        let operation = "start"
+    private func startFailure(_ call: LiblxcCall) -> LXCError {
+        let operation = call.operation.name
         if !isDefined {
             var error = notDefinedError(operation)
-            error.log = cursor.errorLines(for: name)
+            error.log = call.errorLines
             return error
         }
-        let log = cursor.errorLines(for: name)
+        let log = call.errorLines
         if !isRunning && state == .stopped && Self.commandSocketClashes(log) > 0 {
-            return failure(operation, handle, cursor,
+            return call.failure(
                            "the container is stopped, but its command socket is still bound by another process (a monitor of a container started from this process at the same moment inherits it for a moment; a process that keeps it stops every start); nothing was started")
         }
         if log.contains(where: { $0.contains("appears to be already running") }) || isRunning {
-            return failure(operation, handle, cursor, kind: .wrongState, "the container is already running")
+            return call.failure(kind: .wrongState, "the container is already running")
         }
         if let rootfs = try? configItem("lxc.rootfs.path"), let directory = Self.rootfsDirectory(rootfs),
            !fileExists(directory) {
-            return failure(operation, handle, cursor, kind: .notFound,
+            return call.failure(kind: .notFound,
                            "the container's root filesystem \(quoted(directory)) (lxc.rootfs.path) does not exist")
         }
         if let explanation = unprivilegedStartProblem(log) {
-            return failure(operation, handle, cursor, kind: .permissionDenied, explanation)
+            return call.failure(kind: .permissionDenied, explanation)
         }
-        return failure(operation, handle, cursor, "the container did not reach RUNNING")
+        return call.failure("the container did not reach RUNNING")
     }
 
     /// What of the unprivileged setup the failed start lacked (id maps, subordinate ids,
@@ -438,21 +384,20 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/timedOut`` when it has not stopped a minute later.
     public func stop() throws {
-        let operation = "stop"
+        let operation = Operation.stop.name
         let handle = handle
-        let pointer = handle.pointer
-        guard let stop = pointer.pointee.stop, let wait = pointer.pointee.wait else {
-            throw missingFunction(operation, "c->stop")
-        }
+        try requireMember(.stop, \.wait)
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            if !stop(pointer) {
+        try liblxc(.stop, \.stop, on: handle) { stop, pointer in
+            stop(pointer)
+        } then: { stopped, call in
+            if !stopped {
                 if state == .stopped { return }
-                throw failure(operation, handle, cursor, "liblxc could not stop the container")
+                throw call.failure("liblxc could not stop the container")
             }
-            if !wait(pointer, "STOPPED", Self.stopWaitSeconds) {
-                throw failure(operation, handle, cursor, kind: .timedOut,
-                              "the container was killed but had not stopped after \(Self.stopWaitSeconds) seconds")
+            if try !query(.stop, \.wait, on: handle, { wait, pointer in wait(pointer, "STOPPED", Self.stopWaitSeconds) }) {
+                throw call.failure(kind: .timedOut,
+                                   "the container was killed but had not stopped after \(Self.stopWaitSeconds) seconds")
             }
         }
     }
@@ -487,17 +432,16 @@ extension Container {
     ///   ``LXCError/Kind/timedOut`` when it was still running when `timeout` ran out;
     ///   ``LXCError/Kind/invalidArgument`` for a negative timeout.
     public func shutdown(timeout: Duration?) throws {
-        let operation = "shutdown"
+        let operation = Operation.shutdown.name
         let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
         let handle = handle
-        let pointer = handle.pointer
-        guard let shutdown = pointer.pointee.shutdown else { throw missingFunction(operation, "c->shutdown") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            if shutdown(pointer, seconds) { return }
+        try liblxc(.shutdown, \.shutdown, on: handle) { shutdown, pointer in
+            shutdown(pointer, seconds)
+        } then: { done, call in
+            if done { return }
             if state == .stopped { return }
-            throw failure(operation, handle, cursor, kind: .timedOut,
-                          "the container was still running after \(seconds) seconds; stop() kills it")
+            throw call.failure(kind: .timedOut, "the container was still running after \(seconds) seconds; stop() kills it")
         }
     }
 
@@ -508,15 +452,13 @@ extension Container {
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running.
     public func reboot() throws {
-        let operation = "reboot"
+        let operation = Operation.reboot.name
         let handle = handle
-        let pointer = handle.pointer
-        guard let reboot = pointer.pointee.reboot else { throw missingFunction(operation, "c->reboot") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            if !reboot(pointer) {
-                throw failure(operation, handle, cursor, "liblxc could not signal the container to reboot")
-            }
+        try liblxc(.reboot, \.reboot, on: handle) { reboot, pointer in
+            reboot(pointer)
+        } then: { done, call in
+            if !done { throw call.failure("liblxc could not signal the container to reboot") }
         }
     }
 
@@ -527,16 +469,15 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/timedOut`` when it has not come back within `timeout`.
     public func reboot(timeout: Duration) throws {
-        let operation = "reboot"
+        let operation = Operation.reboot.name
         let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
         let handle = handle
-        let pointer = handle.pointer
-        guard let reboot2 = pointer.pointee.reboot2 else { throw missingFunction(operation, "c->reboot2") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            if !reboot2(pointer, seconds) {
-                throw failure(operation, handle, cursor, kind: .timedOut,
-                              "the container did not come back up within \(seconds) seconds")
+        try liblxc(.reboot, \.reboot2, on: handle) { reboot2, pointer in
+            reboot2(pointer, seconds)
+        } then: { done, call in
+            if !done {
+                throw call.failure(kind: .timedOut, "the container did not come back up within \(seconds) seconds")
             }
         }
     }
@@ -557,22 +498,23 @@ extension Container {
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when it is not running.
     public func freeze() throws {
-        let operation = "freeze"
+        let operation = Operation.freeze.name
         let handle = handle
-        let pointer = handle.pointer
-        guard let freeze = pointer.pointee.freeze else { throw missingFunction(operation, "c->freeze") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            if FreezeWatchdog.guarding(name: name, lxcpath: lxcpath, { freeze(pointer) }) { return }
+        let (name, lxcpath) = (self.name, self.lxcpath)
+        try liblxc(.freeze, \.freeze, on: handle) { freeze, pointer in
+            FreezeWatchdog.guarding(name: name, lxcpath: lxcpath, { freeze(pointer) })
+        } then: { frozen, call in
+            if frozen { return }
             let now = state
             if geteuid() != 0, let cgroups = UnprivilegedSetup.undelegatedCgroups(), !cgroups.isEmpty {
                 let user = SubordinateIDRange.currentUser()?.0 ?? String(geteuid())
-                throw failure(operation, handle, cursor, kind: .permissionDenied,
+                throw call.failure(kind: .permissionDenied,
                               "liblxc could not freeze the container (it is \(now)), which has no cgroup of its own "
                                   + "when an unprivileged user starts it outside a delegated cgroup: "
                                   + UnprivilegedSetup.notDelegated(cgroups, user: user))
             }
-            throw failure(operation, handle, cursor, "liblxc could not freeze the container (it is \(now))")
+            throw call.failure("liblxc could not freeze the container (it is \(now))")
         }
     }
 
@@ -582,15 +524,15 @@ extension Container {
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when it is not running.
     public func unfreeze() throws {
-        let operation = "unfreeze"
+        let operation = Operation.unfreeze.name
         let handle = handle
-        let pointer = handle.pointer
-        guard let unfreeze = pointer.pointee.unfreeze else { throw missingFunction(operation, "c->unfreeze") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            if unfreeze(pointer) { return }
+        try liblxc(.unfreeze, \.unfreeze, on: handle) { unfreeze, pointer in
+            unfreeze(pointer)
+        } then: { thawed, call in
+            if thawed { return }
             let now = state
-            throw failure(operation, handle, cursor, "liblxc could not thaw the container (it is \(now))")
+            throw call.failure("liblxc could not thaw the container (it is \(now))")
         }
     }
 
@@ -608,15 +550,12 @@ extension Container {
     /// - Throws: ``LXCError/Kind/invalidArgument`` for a negative timeout or a state liblxc
     ///   does not know.
     public func wait(for state: ContainerState, timeout: Duration?) throws -> Bool {
-        let operation = "wait"
+        let operation = Operation.wait.name
         let seconds = try Validate.timeoutSeconds(timeout, operation: operation, container: name)
         if case .other(let unknown) = state {
             throw LXCError.invalid(operation, name, "\(quoted(unknown)) is not a state liblxc knows")
         }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let wait = pointer.pointee.wait else { throw missingFunction(operation, "c->wait") }
-        return wait(pointer, state.liblxcName, seconds)
+        return try query(.wait, \.wait) { wait, pointer in wait(pointer, state.liblxcName, seconds) }
     }
 
     // MARK: destroy, rename
@@ -638,9 +577,8 @@ extension Container {
     ///   ``LXCError/Kind/notFound`` when it is not defined; ``LXCError/Kind/invalidArgument``
     ///   when its directory is a symbolic link.
     public func destroy(includingSnapshots: Bool = false) throws {
-        let operation = "destroy"
+        let operation = Operation.destroy.name
         let handle = handle
-        let pointer = handle.pointer
         try withDirectoryLock(operation: operation) {
             let (path, name) = (lxcpath, self.name)
             let directory = path + "/" + name
@@ -656,25 +594,23 @@ extension Container {
             if !includingSnapshots && !snapshotNames.isEmpty {
                 throw wrongStateError(operation, "the container has snapshots (\(snapshotNames.joined(separator: ", "))); destroy(includingSnapshots: true) destroys them too")
             }
-            let function = withSnapshots ? pointer.pointee.destroy_with_snapshots : pointer.pointee.destroy
-            guard function != nil else {
-                throw missingFunction(operation, withSnapshots ? "c->destroy_with_snapshots" : "c->destroy")
-            }
+            let member = withSnapshots ? \lxc_container.destroy_with_snapshots : \lxc_container.destroy
+            try requireMember(.destroy, member)
             // Marked first: a destroy killed half-way leaves a container that is visibly
             // incomplete (and that liblxc will not start), which repairIncomplete finishes.
             // The mark is an empty file; on a disk too full even for that the destroy, which
             // frees space, goes on unmarked.
             let fingerprint = Self.fingerprint(of: directory)
             try PartialMarker.placeUnlessDiskIsFull(in: directory, operation: operation, container: name)
-            try diagnosed(handle) { cursor in
-                let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: withSnapshots) }
+            try liblxc(.destroy, member, .userNamespaceHelpers, on: handle) { _, pointer in
+                Isolated.destroy(pointer, includingSnapshots: withSnapshots)
+            } then: { outcome, call in
                 if outcome.succeeded {
                     // The child's copy of the handle forgot the configuration; so does this one.
-                    pointer.pointee.clear_config?(pointer)
-                    handle.configurationReplaced()
+                    handle.clearConfiguration()
                     return
                 }
-                var error = failure(operation, handle, cursor, "liblxc could not destroy the container", outcome: outcome)
+                var error = call.failure("liblxc could not destroy the container", outcome: outcome)
                 if fingerprint != nil && Self.fingerprint(of: directory) == fingerprint {
                     PartialMarker.remove(from: directory)
                     error.message += "; the container was not changed"
@@ -699,11 +635,11 @@ extension Container {
     ///   does not rename those); ``LXCError/Kind/alreadyExists`` when a container has the
     ///   new name already; ``LXCError/Kind/notFound`` when this one is not defined.
     public func rename(to newName: String) throws {
-        let operation = "rename"
+        let operation = Operation.rename.name
         try Validate.name(newName, operation: operation)
         let handle = handle
-        let pointer = handle.pointer
-        guard pointer.pointee.clone != nil, pointer.pointee.destroy != nil else { throw missingFunction(operation, "c->rename") }
+        try requireMember(.rename, \.clone)
+        try requireMember(.rename, \.destroy)
         let oldName = name
         if newName == oldName {
             throw LXCError.invalid(operation, oldName, "the new name is the container's name already")
@@ -731,10 +667,11 @@ extension Container {
             try Intent(.rename, phase: "removing", partner: newName).record(name: oldName, in: path, operation: operation, container: oldName)
             let directory = path + "/" + oldName
             try PartialMarker.placeUnlessDiskIsFull(in: directory, operation: operation, container: oldName)
-            try diagnosed(handle) { cursor in
-                let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: false) }
+            try liblxc(.rename, \.destroy, .userNamespaceHelpers, on: handle) { _, pointer in
+                Isolated.destroy(pointer, includingSnapshots: false)
+            } then: { outcome, call in
                 if !outcome.succeeded {
-                    throw failure(operation, handle, cursor,
+                    throw call.failure(
                                   "the container was copied to \(quoted(newName)), but liblxc could not remove the old name; repairIncomplete() removes it",
                                   outcome: outcome)
                 }

@@ -30,19 +30,19 @@ extension Container {
     ///   - lxcpath: the lxcpath; liblxc's global `lxc.lxcpath` when nil.
     /// - Throws: ``LXCError`` for a bad lxcpath or when the lxcpath cannot be read.
     public static func list(_ filter: ListFilter = .all, in lxcpath: String? = nil) throws -> [Container] {
-        let path = try listedLXCPath(lxcpath, operation: "list")
+        let path = try listedLXCPath(lxcpath, operation: Operation.list.name)
         switch filter {
         case .active:
             return try activeContainers(in: path)
         case .defined:
             // liblxc checks each handle once more with `is_defined` for this filter.
-            return try definedNames(in: path, operation: "list").compactMap { name in
+            return try definedNames(in: path, operation: Operation.list.name).compactMap { name in
                 guard let handle = newListedHandle(name, in: path) else { return nil }
-                guard handle.pointer.pointee.is_defined?(handle.pointer) == true else { return nil }
-                return Container(adopting: handle)
+                let container = Container(adopting: handle)
+                return container.isDefined ? container : nil
             }
         case .all:
-            return try allNames(in: path, operation: "list").compactMap { name in
+            return try allNames(in: path, operation: Operation.list.name).compactMap { name in
                 newListedHandle(name, in: path).map(Container.init(adopting:))
             }
         }
@@ -59,11 +59,11 @@ extension Container {
     /// - Throws: ``LXCError`` for a bad lxcpath or when the lxcpath cannot be read (kind
     ///   ``LXCError/Kind/notFound`` when it does not exist).
     public static func names(_ filter: ListFilter = .all, in lxcpath: String? = nil) throws -> [String] {
-        let path = try listedLXCPath(lxcpath, operation: "names")
+        let path = try listedLXCPath(lxcpath, operation: Operation.names.name)
         switch filter {
-        case .defined: return try definedNames(in: path, operation: "names")
+        case .defined: return try definedNames(in: path, operation: Operation.names.name)
         case .active: return try activeNames(in: path)
-        case .all: return try allNames(in: path, operation: "names")
+        case .all: return try allNames(in: path, operation: Operation.names.name)
         }
     }
 

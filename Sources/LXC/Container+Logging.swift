@@ -43,7 +43,7 @@ extension Container {
     public func logLevel() throws -> LXC.LogLevel? {
         guard let value = try configItem("lxc.log.level"), !value.isEmpty, value != "NOTSET" else { return nil }
         guard let level = LXC.LogLevel(rawValue: value) else {
-            throw LXCError(operation: "logLevel", container: name,
+            throw LXCError(operation: Operation.logLevel.name, container: name,
                            message: "liblxc reports the log level \(quoted(value)), which this library does not know",
                            kind: .failed)
         }

@@ -17,19 +17,17 @@ extension Container {
     ///   ``LXCError/Kind/unsupported`` when CRIU is not installed;
     ///   ``LXCError/Kind/failed`` with CRIU's and liblxc's reasons otherwise.
     public func checkpoint(to directory: String, stop: Bool = false, verbose: Bool = false) throws {
-        let operation = "checkpoint"
+        let operation = Operation.checkpoint.name
         try Validate.containerPath(directory, what: "checkpoint directory", operation: operation, container: name)
-        let handle = handle
-        let pointer = handle.pointer
-        guard let checkpoint = pointer.pointee.checkpoint else { throw missingFunction(operation, "c->checkpoint") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            let logStart = fileSize("\(directory)/dump.log") ?? 0
-            let done = directory.withCString { path in
+        let logStart = fileSize("\(directory)/dump.log") ?? 0
+        try liblxc(.checkpoint, \.checkpoint) { checkpoint, pointer in
+            directory.withCString { path in
                 checkpoint(pointer, UnsafeMutablePointer(mutating: path), stop, verbose)
             }
+        } then: { done, call in
             if done { return }
-            throw criuFailure(operation, handle, cursor, directory: directory, action: "dump", logStart: logStart,
+            throw criuFailure(call, directory: directory, action: "dump", logStart: logStart,
                               "the container could not be checkpointed")
         }
     }
@@ -51,24 +49,22 @@ extension Container {
     ///   ``LXCError/Kind/unsupported`` when CRIU is not installed;
     ///   ``LXCError/Kind/failed`` with CRIU's and liblxc's reasons otherwise.
     public func restore(from directory: String, verbose: Bool = false) throws {
-        let operation = "restore"
+        let operation = Operation.restore.name
         try Validate.containerPath(directory, what: "checkpoint directory", operation: operation, container: name)
-        let handle = handle
-        let pointer = handle.pointer
-        guard let restore = pointer.pointee.restore else { throw missingFunction(operation, "c->restore") }
+        try requireMember(.restore, \.restore)
         try requireDefined(operation)
         try requireStopped(operation, "the container is running; stop it before restoring a checkpoint")
         if !fileExists(directory) {
             throw LXCError(operation: operation, container: name,
                            message: "there is no checkpoint directory \(quoted(directory))", code: ENOENT, kind: .notFound)
         }
-        try diagnosed(handle) { cursor in
-            let logStart = fileSize("\(directory)/restore.log") ?? 0
-            let done = CallerCgroups.preservingMembership {
-                directory.withCString { path in restore(pointer, UnsafeMutablePointer(mutating: path), verbose) }
-            }
+        let logStart = fileSize("\(directory)/restore.log") ?? 0
+        // A restore starts the container: the same kind as a daemonized start.
+        try liblxc(.restore, \.restore, .startsContainer) { restore, pointer in
+            directory.withCString { path in restore(pointer, UnsafeMutablePointer(mutating: path), verbose) }
+        } then: { done, call in
             if done { return }
-            throw criuFailure(operation, handle, cursor, directory: directory, action: "restore", logStart: logStart,
+            throw criuFailure(call, directory: directory, action: "restore", logStart: logStart,
                               "the container could not be restored")
         }
     }
@@ -97,7 +93,7 @@ extension Container {
     ///   CRIU is not installed or lacks a checked feature; ``LXCError/Kind/failed`` with CRIU's
     ///   and liblxc's reasons otherwise.
     public func migrate(_ command: MigrationCommand, options: MigrationOptions) throws {
-        let operation = "migrate"
+        let operation = Operation.migrate.name
         switch command {
         case .featureCheck:
             let supported = try supportedMigrationFeatures(options.featuresToCheck)
@@ -134,7 +130,7 @@ extension Container {
     {
         var options = MigrationOptions(directory: "/")
         options.featuresToCheck = features
-        return try callMigrate(.featureCheck, options: options, operation: "supportedMigrationFeatures")
+        return try callMigrate(.featureCheck, options: options, operation: Operation.supportedMigrationFeatures.name)
     }
 
     /// Calls `c->migrate`; returns the `features_to_check` liblxc leaves (the supported ones).
@@ -162,9 +158,7 @@ extension Container {
                                kind: .notFound)
             }
         }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let migrate = pointer.pointee.migrate else { throw missingFunction(operation, "c->migrate") }
+        try requireMember(.migrate, \.migrate)
 
         var strings: [UnsafeMutablePointer<CChar>?] = []
         func copy(_ text: String?) -> UnsafeMutablePointer<CChar>? {
@@ -188,33 +182,25 @@ extension Container {
         opts.features_to_check = options.featuresToCheck.rawValue
 
         let logPath = "\(options.directory)/\(command.criuAction).log"
-        return try diagnosed(handle) { cursor in
-            let logStart = command == .featureCheck ? 0 : (fileSize(logPath) ?? 0)
-            var result: Int32 = 0
-            let call = { migrate(pointer, command.rawValue, &opts, UInt32(MemoryLayout<migrate_opts>.size)) }
-            if command == .restore {
-                // A restore starts the container as a daemonized start does.
-                _ = CallerCgroups.preservingMembership {
-                    result = call()
-                    return result == 0
-                }
-            } else {
-                result = call()
-            }
+        let logStart = command == .featureCheck ? 0 : (fileSize(logPath) ?? 0)
+        // A restore starts the container: the same kind as a daemonized start.
+        return try liblxc(.migrate, \.migrate, command == .restore ? .startsContainer : .plain) { migrate, pointer in
+            migrate(pointer, command.rawValue, &opts, UInt32(MemoryLayout<migrate_opts>.size))
+        } then: { result, call in
             if command == .featureCheck {
                 return MigrationFeatures(rawValue: opts.features_to_check).intersection(options.featuresToCheck)
             }
             if result == 0 { return options.featuresToCheck }
-            throw criuFailure(operation, handle, cursor, directory: options.directory, action: command.criuAction,
+            throw criuFailure(call, directory: options.directory, action: command.criuAction,
                               logStart: logStart, "the \(command) step failed")
         }
     }
 
     /// The error for a failed CRIU run: CRIU's own `Error` lines from its log in `directory`,
     /// liblxc's log lines, or that CRIU is missing.
-    private func criuFailure(_ operation: String, _ handle: Handle, _ cursor: DiagnosticCursor, directory: String,
+    private func criuFailure(_ call: LiblxcCall, directory: String,
                              action: String, logStart: off_t, _ what: String) -> LXCError {
-        var error = failure(operation, handle, cursor, what)
+        var error = call.failure(what)
         var reasons = Self.criuErrors(inLog: "\(directory)/\(action).log", from: logStart)
         if reasons.isEmpty {
             // Errors before CRIU opened its log reach liblxc's log as "criu output: Error (…)".

@@ -11,15 +11,14 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not
     ///   running; ``LXCError/Kind/failed`` when liblxc cannot list them.
     public func interfaces() throws -> [String] {
-        let operation = "interfaces"
-        let handle = handle
-        let pointer = handle.pointer
-        guard let get = pointer.pointee.get_interfaces else { throw missingFunction(operation, "c->get_interfaces") }
+        let operation = Operation.interfaces.name
         try requireRunning(operation)
-        return try diagnosed(handle) { cursor in
-            if let array = get(pointer) { return takeOwnedCStringArray(array) }
+        return try liblxc(.interfaces, \.get_interfaces, .forks) { get, pointer in
+            get(pointer)
+        } then: { array, call in
+            if let array { return takeOwnedCStringArray(array) }
             try requireRunning(operation)
-            throw failure(operation, handle, cursor, "liblxc could not list the container's network interfaces")
+            throw call.failure("liblxc could not list the container's network interfaces")
         }
     }
 
@@ -38,16 +37,15 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a malformed interface
     ///   name or a negative scope; ``LXCError/Kind/wrongState`` when the container is not running.
     public func ipAddresses(interface: String? = nil, family: AddressFamily? = nil, scope: Int32 = 0) throws -> [String] {
-        let operation = "ipAddresses"
+        let operation = Operation.ipAddresses.name
         if let interface { try Validate.interfaceName(interface, operation: operation, container: name) }
         if scope < 0 { throw LXCError.invalid(operation, name, "scope \(scope) is negative") }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let get = pointer.pointee.get_ips else { throw missingFunction(operation, "c->get_ips") }
         try requireRunning(operation)
-        let array = withOptionalCString(interface) { interfacePointer in
-            withOptionalCString(family?.liblxcName) { familyPointer in
-                get(pointer, interfacePointer, familyPointer, scope)
+        let array = try query(.ipAddresses, \.get_ips, .forks) { get, pointer in
+            withOptionalCString(interface) { interfacePointer in
+                withOptionalCString(family?.liblxcName) { familyPointer in
+                    get(pointer, interfacePointer, familyPointer, scope)
+                }
             }
         }
         // liblxc returns NULL both for "no addresses" and for a failure it logged.
@@ -65,7 +63,7 @@ extension Container {
     ///   ``LXCError/Kind/wrongState`` when the container is not running or stops while waiting.
     public func waitForIPAddresses(interface: String? = nil, family: AddressFamily? = nil,
                                    timeout: Duration) throws -> [String] {
-        let operation = "waitForIPAddresses"
+        let operation = Operation.waitForIPAddresses.name
         if timeout < .zero { throw LXCError.invalid(operation, name, "timeout \(timeout) is negative") }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
@@ -101,21 +99,21 @@ extension Container {
     ///   ``LXCError/Kind/notFound`` when the host has no such device;
     ///   ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
     public func attachInterface(_ device: String, as nameInside: String? = nil) throws {
-        let operation = "attachInterface"
+        let operation = Operation.attachInterface.name
         try Validate.interfaceName(device, operation: operation, container: name)
         if let nameInside { try Validate.interfaceName(nameInside, operation: operation, container: name) }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let attach = pointer.pointee.attach_interface else { throw missingFunction(operation, "c->attach_interface") }
+        try requireMember(.attachInterface, \.attach_interface)
         try requireRunning(operation)
         if if_nametoindex(device) == 0 {
             throw LXCError(operation: operation, container: name,
                            message: "the host has no network device \(quoted(device))", code: ENODEV, kind: .notFound)
         }
-        try diagnosed(handle) { cursor in
-            if attach(pointer, device, nameInside) { return }
+        try liblxc(.attachInterface, \.attach_interface) { attach, pointer in
+            attach(pointer, device, nameInside)
+        } then: { attached, call in
+            if attached { return }
             try requireRunning(operation)
-            throw failure(operation, handle, cursor,
+            throw call.failure(
                           "liblxc could not move \(quoted(device)) into the container"
                               + (nameInside.map { " as \(quoted($0))" } ?? ""))
         }
@@ -133,21 +131,21 @@ extension Container {
     ///   ``LXCError/Kind/notFound`` when the container has no such device;
     ///   ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
     public func detachInterface(_ device: String, as hostName: String? = nil) throws {
-        let operation = "detachInterface"
+        let operation = Operation.detachInterface.name
         try Validate.interfaceName(device, operation: operation, container: name)
         if let hostName { try Validate.interfaceName(hostName, operation: operation, container: name) }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let detach = pointer.pointee.detach_interface else { throw missingFunction(operation, "c->detach_interface") }
         try requireRunning(operation)
-        try diagnosed(handle) { cursor in
-            if detach(pointer, device, hostName) { return }
+        // liblxc forks a child into the container's network namespace to move the device.
+        try liblxc(.detachInterface, \.detach_interface, .forks) { detach, pointer in
+            detach(pointer, device, hostName)
+        } then: { detached, call in
+            if detached { return }
             try requireRunning(operation)
             if let present = try? interfaces(), !present.contains(device) {
-                throw failure(operation, handle, cursor, kind: .notFound,
+                throw call.failure(kind: .notFound,
                               "the container has no network device \(quoted(device))")
             }
-            throw failure(operation, handle, cursor,
+            throw call.failure(
                           "liblxc could not move \(quoted(device)) out of the container"
                               + (hostName.map { " as \(quoted($0))" } ?? ""))
         }
@@ -161,7 +159,7 @@ extension Container {
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running.
     public func interfaceStatistics() throws -> [InterfaceStatistics] {
-        let operation = "interfaceStatistics"
+        let operation = Operation.interfaceStatistics.name
         guard let pid = initPID, let text = readWholeFile("/proc/\(pid)/net/dev") else {
             try requireRunning(operation)
             throw wrongStateError(operation, "the container's init process went away while its counters were read")

@@ -35,7 +35,7 @@ extension Container {
     ///   repaired first; the message names what is left).
     @discardableResult
     public static func repairIncomplete(in lxcpath: String? = nil) throws -> [RepairedOperation] {
-        let operation = "repairIncomplete"
+        let operation = Operation.repairIncomplete.name
         let path = lxcpath ?? LXC.defaultLXCPath
         try Validate.lxcpath(path, operation: operation)
         var repaired: [RepairedOperation] = []
@@ -66,7 +66,7 @@ extension Container {
     public func repairIncomplete() throws -> RepairedOperation? {
         let (name, path) = (self.name, lxcpath)
         let done = try Container.repair(name: name, in: path)
-        if let fresh = try? Container.newHandle(name: name, lxcpath: path, operation: "repairIncomplete") {
+        if let fresh = try? Container.newHandle(name: name, lxcpath: path, operation: Operation.repairIncomplete.name) {
             replaceHandle(fresh, name: name)
         }
         return done
@@ -80,7 +80,7 @@ extension Container {
     /// - Throws: ``LXCError`` for a bad lxcpath.
     public static func incompleteNames(in lxcpath: String? = nil) throws -> [String] {
         let path = lxcpath ?? LXC.defaultLXCPath
-        try Validate.lxcpath(path, operation: "incompleteNames")
+        try Validate.lxcpath(path, operation: Operation.incompleteNames.name)
         return incompleteNames(in: path)
     }
 
@@ -106,7 +106,7 @@ extension Container {
     /// Repairs one container under its lock (and its partner's, for a rename or an
     /// in-place restore).
     static func repair(name: String, in lxcpath: String) throws -> RepairedOperation? {
-        let operation = "repairIncomplete"
+        let operation = Operation.repairIncomplete.name
         let partner = Intent.recorded(name: name, in: lxcpath)?.partner
         let keys = [ContainerLocks.Key(lxcpath: lxcpath, name: name)]
             + (partner.map { [ContainerLocks.Key(lxcpath: lxcpath, name: $0)] } ?? [])
@@ -122,7 +122,7 @@ extension Container {
                 let marked = directoryEntries(snaps).filter { PartialMarker.isPlaced(in: snaps + "/" + $0) }.sorted(by: strcmpOrder)
                 if !marked.isEmpty {
                     for snapshot in marked { try discardDirectory(name: snapshot, in: snaps, operation: operation) }
-                    return RepairedOperation(container: name, lxcpath: lxcpath, operation: "destroySnapshot", outcome: .finished,
+                    return RepairedOperation(container: name, lxcpath: lxcpath, operation: Operation.destroySnapshot.name, outcome: .finished,
                                              details: "removed the rest of snapshot \(marked.joined(separator: ", "))")
                 }
                 guard PartialMarker.isPlaced(in: directory) else { return nil }
@@ -131,7 +131,7 @@ extension Container {
                 // liblxc's marker without an intent: a destroy that was killed (this
                 // library's), or a create by another program. Either way the directory goes.
                 try discardDirectory(name: name, in: lxcpath, operation: operation)
-                return RepairedOperation(container: name, lxcpath: lxcpath, operation: "destroy", outcome: .finished,
+                return RepairedOperation(container: name, lxcpath: lxcpath, operation: Operation.destroy.name, outcome: .finished,
                                          details: "removed the rest of the container, marked incomplete (an interrupted destroy, or a create by another program)")
             }
             let done = try repair(intent, name: name, in: lxcpath, operation: operation)
@@ -295,13 +295,14 @@ extension Container {
         if !remaining.isEmpty {
             try prepareConfigForDiscard(directory: directory, name: name, lxcpath: lxcpath, operation: operation)
             let handle = try newHandle(name: name, lxcpath: lxcpath, operation: operation)
-            let pointer = handle.pointer
-            guard pointer.pointee.lxc_conf != nil else {
+            guard handle.hasConfiguration else {
                 throw LXCError(operation: operation, container: name,
                                message: "liblxc cannot load the configuration written to remove \(quoted(directory))", kind: .failed)
             }
             let withSnapshots = !directoryEntries(directory + "/snaps").isEmpty
-            let outcome = UnprivilegedCalls.oneAtATime { Isolated.destroy(pointer, includingSnapshots: withSnapshots) }
+            let outcome = CallKind.userNamespaceHelpers.applyNoThrow(handle) {
+                Isolated.destroy(handle.pointer, includingSnapshots: withSnapshots)
+            }
             if !outcome.succeeded && !directoryEntries(directory).filter({ $0 != "partial" }).isEmpty {
                 throw LXCError(operation: operation, container: name,
                                message: "liblxc could not remove \(quoted(directory))"
@@ -330,7 +331,7 @@ extension Container {
         if text != nil {
             // A configuration liblxc cannot load (cut short by the kill) is set aside.
             let loads = (try? newHandle(name: name, lxcpath: lxcpath, operation: operation))
-                .map { $0.pointer.pointee.lxc_conf != nil } ?? false
+                .map(\.hasConfiguration) ?? false
             if !loads { text = nil }
         }
         var lines: [Substring]

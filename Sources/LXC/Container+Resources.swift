@@ -22,12 +22,12 @@ extension Container {
     ///   (it could name a file outside the container's cgroup), white space or a NUL byte;
     ///   ``LXCError/Kind/wrongState`` when the container is not running.
     public func cgroupItem(_ key: String) throws -> String? {
-        let operation = "cgroupItem"
+        let operation = Operation.cgroupItem.name
         try Validate.cgroupKey(key, operation: operation, container: name)
-        let handle = handle
-        let pointer = handle.pointer
-        guard let get = pointer.pointee.get_cgroup_item else { throw missingFunction(operation, "c->get_cgroup_item") }
-        if let value = readSizedCString({ buffer, length in get(pointer, key, buffer, length) }) {
+        let value = try query(.cgroupItem, \.get_cgroup_item) { get, pointer in
+            readSizedCString { buffer, length in get(pointer, key, buffer, length) }
+        }
+        if let value {
             return value.hasSuffix("\n") ? String(value.dropLast()) : value
         }
         try requireRunning(operation)
@@ -46,23 +46,21 @@ extension Container {
     ///   container is not running; ``LXCError/Kind/notFound`` when its cgroup has no such
     ///   file; ``LXCError/Kind/failed`` when the kernel refuses the value.
     public func setCgroupItem(_ key: String, to value: String) throws {
-        let operation = "setCgroupItem"
+        let operation = Operation.setCgroupItem.name
         try Validate.cgroupKey(key, operation: operation, container: name)
         try Validate.noBreaks(value, what: "the value for \(key)", operation: operation, container: name)
         if value.contains("\r") {
             throw LXCError.invalid(operation, name, "the value for \(key) contains a line break")
         }
-        let handle = handle
-        let pointer = handle.pointer
-        guard let set = pointer.pointee.set_cgroup_item else { throw missingFunction(operation, "c->set_cgroup_item") }
-        try diagnosed(handle) { cursor in
-            if set(pointer, key, value) { return }
+        try liblxc(.setCgroupItem, \.set_cgroup_item) { set, pointer in
+            set(pointer, key, value)
+        } then: { done, call in
+            if done { return }
             try requireRunning(operation)
             if try cgroupItem(key) == nil {
-                throw failure(operation, handle, cursor, kind: .notFound,
-                              "the container's cgroup has no \(key)\(versionHint(key))")
+                throw call.failure(kind: .notFound, "the container's cgroup has no \(key)\(versionHint(key))")
             }
-            throw failure(operation, handle, cursor,
+            throw call.failure(
                           "the kernel refused the value \(quoted(value)) for \(key)")
         }
     }
@@ -86,7 +84,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not
     ///   running; ``LXCError/Kind/unsupported`` when neither hierarchy has the controller.
     public func cgroupVersion(for controller: CgroupController) throws -> CgroupVersion {
-        try cgroupVersion(for: controller, operation: "cgroupVersion")
+        try cgroupVersion(for: controller, operation: Operation.cgroupVersion.name)
     }
 
     func cgroupVersion(for controller: CgroupController, operation: String) throws -> CgroupVersion {
@@ -127,7 +125,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its memory controller is not enabled.
     public func memoryUsage() throws -> ByteCount {
-        let operation = "memoryUsage"
+        let operation = Operation.memoryUsage.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let key = version == .v1 ? "memory.usage_in_bytes" : "memory.current"
         let text = try requiredItem(key, version, operation)
@@ -141,7 +139,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func memoryLimit() throws -> ResourceLimit<ByteCount> {
-        let operation = "memoryLimit"
+        let operation = Operation.memoryLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let key = version == .v1 ? "memory.limit_in_bytes" : "memory.max"
         let text = try requiredItem(key, version, operation)
@@ -158,7 +156,7 @@ extension Container {
     ///   running; ``LXCError/Kind/failed`` when the kernel refuses the limit (one below what
     ///   the container uses and cannot give back, say).
     public func setMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let version = try cgroupVersion(for: .memory, operation: "setMemoryLimit")
+        let version = try cgroupVersion(for: .memory, operation: Operation.setMemoryLimit.name)
         switch version {
         case .v1: try setCgroupItem("memory.limit_in_bytes", to: limit.value.map { String($0.bytes) } ?? "-1")
         case .v2: try setCgroupItem("memory.max", to: limit.value.map { String($0.bytes) } ?? "max")
@@ -173,7 +171,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func memoryAndSwapUsage() throws -> ByteCount? {
-        let operation = "memoryAndSwapUsage"
+        let operation = Operation.memoryAndSwapUsage.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         switch version {
         case .v1:
@@ -195,7 +193,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func memoryAndSwapLimit() throws -> ResourceLimit<ByteCount>? {
-        let operation = "memoryAndSwapLimit"
+        let operation = Operation.memoryAndSwapLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         switch version {
         case .v1:
@@ -221,7 +219,7 @@ extension Container {
     ///   swap; ``LXCError/Kind/invalidArgument`` on v2 when `limit` is below the memory limit
     ///   or no memory limit is set; otherwise as ``setMemoryLimit(_:)``.
     public func setMemoryAndSwapLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let operation = "setMemoryAndSwapLimit"
+        let operation = Operation.setMemoryAndSwapLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let swapKey = version == .v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"
         if try cgroupItem(swapKey) == nil {
@@ -254,7 +252,7 @@ extension Container {
     ///
     /// - Throws: as ``memoryUsage()``.
     public func softMemoryLimit() throws -> ResourceLimit<ByteCount> {
-        let operation = "softMemoryLimit"
+        let operation = Operation.softMemoryLimit.name
         let version = try cgroupVersion(for: .memory, operation: operation)
         let key = version == .v1 ? "memory.soft_limit_in_bytes" : "memory.low"
         let text = try requiredItem(key, version, operation)
@@ -269,7 +267,7 @@ extension Container {
     ///
     /// - Throws: as ``setMemoryLimit(_:)``.
     public func setSoftMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let version = try cgroupVersion(for: .memory, operation: "setSoftMemoryLimit")
+        let version = try cgroupVersion(for: .memory, operation: Operation.setSoftMemoryLimit.name)
         switch version {
         case .v1: try setCgroupItem("memory.soft_limit_in_bytes", to: limit.value.map { String($0.bytes) } ?? "-1")
         case .v2: try setCgroupItem("memory.low", to: limit.value.map { String($0.bytes) } ?? "max")
@@ -285,7 +283,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/unsupported`` on cgroup v2, or on a v1 kernel
     ///   without the file; otherwise as ``memoryUsage()``.
     public func kernelMemoryLimit() throws -> ResourceLimit<ByteCount> {
-        let operation = "kernelMemoryLimit"
+        let operation = Operation.kernelMemoryLimit.name
         let key = try kernelMemoryKey(operation)
         guard let text = try cgroupItem(key) else { throw kernelMemoryUnsupported(operation, "this kernel has no \(key)") }
         return try parsed(CgroupParsing.limit(text), key, text, operation).map { ByteCount($0) }
@@ -303,7 +301,7 @@ extension Container {
     ///   without the file, or when the kernel ignored the limit; otherwise as
     ///   ``setMemoryLimit(_:)``.
     public func setKernelMemoryLimit(_ limit: ResourceLimit<ByteCount>) throws {
-        let operation = "setKernelMemoryLimit"
+        let operation = Operation.setKernelMemoryLimit.name
         let key = try kernelMemoryKey(operation)
         guard try cgroupItem(key) != nil else { throw kernelMemoryUnsupported(operation, "this kernel has no \(key)") }
         try setCgroupItem(key, to: limit.value.map { String($0.bytes) } ?? "-1")
@@ -340,7 +338,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its CPU accounting controller is not enabled.
     public func cpuUsage() throws -> CPUUsage {
-        let operation = "cpuUsage"
+        let operation = Operation.cpuUsage.name
         let version = try cgroupVersion(for: .cpu, operation: operation)
         switch version {
         case .v1:
@@ -362,7 +360,7 @@ extension Container {
     ///
     /// - Throws: as ``cpuUsage()``.
     public func cpuWeight() throws -> CPUWeight {
-        let operation = "cpuWeight"
+        let operation = Operation.cpuWeight.name
         let version = try cgroupVersion(for: .cpu, operation: operation)
         let key = version == .v1 ? "cpu.shares" : "cpu.weight"
         let text = try requiredItem(key, version, operation)
@@ -377,7 +375,7 @@ extension Container {
     ///
     /// - Throws: as ``setMemoryLimit(_:)``.
     public func setCPUWeight(_ weight: CPUWeight) throws {
-        switch try cgroupVersion(for: .cpu, operation: "setCPUWeight") {
+        switch try cgroupVersion(for: .cpu, operation: Operation.setCPUWeight.name) {
         case .v1: try setCgroupItem("cpu.shares", to: String(weight.shares))
         case .v2: try setCgroupItem("cpu.weight", to: String(weight.weight))
         }
@@ -392,7 +390,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its pids controller is not enabled.
     public func processCount() throws -> Int {
-        let operation = "processCount"
+        let operation = Operation.processCount.name
         let version = try cgroupVersion(for: .pids, operation: operation)
         let text = try requiredItem("pids.current", version, operation)
         return Int(clamping: try parsed(CgroupParsing.integer(text), "pids.current", text, operation))
@@ -404,7 +402,7 @@ extension Container {
     ///
     /// - Throws: as ``processCount()``.
     public func processLimit() throws -> ResourceLimit<Int> {
-        let operation = "processLimit"
+        let operation = Operation.processLimit.name
         let version = try cgroupVersion(for: .pids, operation: operation)
         let text = try requiredItem("pids.max", version, operation)
         return try parsed(CgroupParsing.limit(text), "pids.max", text, operation).map { Int(clamping: $0) }
@@ -418,7 +416,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a negative limit;
     ///   otherwise as ``setMemoryLimit(_:)``.
     public func setProcessLimit(_ limit: ResourceLimit<Int>) throws {
-        let operation = "setProcessLimit"
+        let operation = Operation.setProcessLimit.name
         if let value = limit.value, value < 0 {
             throw LXCError.invalid(operation, name, "the process limit \(value) is negative")
         }
@@ -438,7 +436,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/wrongState`` when the container is not running;
     ///   ``LXCError/Kind/notFound`` when its block I/O controller is not enabled.
     public func blockIOStatistics() throws -> BlockIOStatistics {
-        let operation = "blockIOStatistics"
+        let operation = Operation.blockIOStatistics.name
         let version = try cgroupVersion(for: .blockIO, operation: operation)
         switch version {
         case .v1:

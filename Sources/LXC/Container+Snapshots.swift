@@ -24,15 +24,14 @@ extension Container {
     ///   ``LXCError/Kind/wrongState`` when it is running; ``LXCError/Kind/failed`` with
     ///   liblxc's log lines when the snapshot could not be made (no snapshot is left behind).
     public func snapshot(comment: String? = nil) throws -> String {
-        try withDirectoryLock(operation: "snapshot") { try takeSnapshot(comment: comment) }
+        try withDirectoryLock(operation: Operation.snapshot.name) { try takeSnapshot(comment: comment) }
     }
 
     /// ``snapshot(comment:)`` under the container's lock.
     func takeSnapshot(comment: String?) throws -> String {
-        let operation = "snapshot"
+        let operation = Operation.snapshot.name
         let handle = handle
-        let pointer = handle.pointer
-        guard pointer.pointee.snapshot != nil else { throw missingFunction(operation, "c->snapshot") }
+        try requireMember(.snapshot, \.snapshot)
         try requireDefined(operation)
         try requireStopped(operation, "the container is running; liblxc snapshots only stopped containers, so stop it first")
         try requireComplete(operation)
@@ -46,10 +45,11 @@ extension Container {
         defer { commentFile?.close() }
 
         try Intent(.snapshot, snapshots: before).record(name: name, in: path, operation: operation, container: name)
-        let number = try diagnosed(handle) { cursor -> Int32 in
-            let outcome = Isolated.snapshot(pointer, commentFile: commentFile?.path)
+        let number = try liblxc(.snapshot, \.snapshot, .inChildProcess, on: handle) { _, pointer in
+            Isolated.snapshot(pointer, commentFile: commentFile?.path)
+        } then: { outcome, call -> Int32 in
             if outcome.problem == nil && outcome.value >= 0 { return outcome.value }
-            var error = failure(operation, handle, cursor, "liblxc could not snapshot the container", outcome: outcome)
+            var error = call.failure("liblxc could not snapshot the container", outcome: outcome)
             if error.log.contains(where: { $0.contains("cannot be backed up") }) {
                 error.kind = .unsupported
                 error.message = "the container's backing store cannot be snapshotted by liblxc"
@@ -78,13 +78,13 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the container is not defined;
     ///   ``LXCError/Kind/failed`` when liblxc cannot read the snapshot directory.
     public func snapshots() throws -> [Snapshot] {
-        let operation = "snapshots"
-        let handle = handle
-        let pointer = handle.pointer
-        guard let list = pointer.pointee.snapshot_list else { throw missingFunction(operation, "c->snapshot_list") }
-        return try diagnosed(handle) { cursor in
+        let operation = Operation.snapshots.name
+        return try liblxc(.snapshots, \.snapshot_list) { list, pointer in
             var array: UnsafeMutablePointer<lxc_snapshot>?
             let count = list(pointer, &array)
+            return (count, array)
+        } then: { (listed: (count: Int32, array: UnsafeMutablePointer<lxc_snapshot>?), call) in
+            let (count, array) = listed
             defer {
                 if let array {
                     for index in 0..<max(Int(count), 0) {
@@ -95,7 +95,7 @@ extension Container {
             }
             if count < 0 {
                 if !isDefined { throw notDefinedError(operation) }
-                throw failure(operation, handle, cursor, "liblxc could not list the snapshots")
+                throw call.failure("liblxc could not list the snapshots")
             }
             guard let array else { return [] }
             // Snapshots begun or being destroyed by an operation that was interrupted.
@@ -158,12 +158,11 @@ extension Container {
     ///   (liblxc refuses to restore from a container they pin; the message names them);
     ///   ``LXCError/Kind/failed`` with liblxc's log lines otherwise.
     public func restoreSnapshot(_ name: String, as newName: String) throws -> Container {
-        let operation = "restoreSnapshot"
+        let operation = Operation.restoreSnapshot.name
         try Validate.name(name, operation: operation, what: "snapshot name")
         try Validate.name(newName, operation: operation)
         let handle = handle
-        let pointer = handle.pointer
-        guard pointer.pointee.snapshot_restore != nil else { throw missingFunction(operation, "c->snapshot_restore") }
+        try requireMember(.restoreSnapshot, \.snapshot_restore)
         if newName == self.name {
             throw LXCError.invalid(operation, self.name,
                                    "restoring a snapshot under the container's own name makes liblxc destroy the container first; call restoreSnapshotInPlace(_:) to replace the container (it keeps the container when the restore fails), or give another name")
@@ -181,15 +180,15 @@ extension Container {
             let directory = path + "/" + newName
             try Intent(.copy, source: "\(snapshot.lxcpath)/\(name)").record(name: newName, in: path, operation: operation, container: self.name)
             try PartialMarker.place(in: directory, operation: operation, container: self.name)
-            try diagnosed(handle) { cursor in
-                let outcome = Isolated.restoreSnapshot(pointer, name, as: newName)
+            try liblxc(.restoreSnapshot, \.snapshot_restore, .inChildProcess, on: handle) { _, pointer in
+                Isolated.restoreSnapshot(pointer, name, as: newName)
+            } then: { outcome, call in
                 if outcome.succeeded {
                     Container.finishCopy(newName, in: path)
                     return
                 }
-                throw Container.removeHalfMadeCopy(newName, in: path, operation: operation, after: failure(
-                    operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))",
-                    outcome: outcome))
+                throw Container.removeHalfMadeCopy(newName, in: path, operation: operation, after: call.failure(
+                    "liblxc could not restore snapshot \(quoted(name)) as \(quoted(newName))", outcome: outcome))
             }
         }
         return try Container(name: newName, lxcpath: path)
@@ -216,11 +215,10 @@ extension Container {
     ///   clones are built on its root filesystem; ``LXCError/Kind/failed`` otherwise, the
     ///   message saying what became of the container.
     public func restoreSnapshotInPlace(_ name: String) throws {
-        let operation = "restoreSnapshotInPlace"
+        let operation = Operation.restoreSnapshotInPlace.name
         try Validate.name(name, operation: operation, what: "snapshot name")
         let handle = handle
-        let pointer = handle.pointer
-        guard pointer.pointee.snapshot_restore != nil else { throw missingFunction(operation, "c->snapshot_restore") }
+        try requireMember(.restoreSnapshotInPlace, \.snapshot_restore)
         let ownName = self.name
         let path = lxcpath
         let backupName = Self.backupName(for: ownName)
@@ -236,7 +234,6 @@ extension Container {
 
     /// ``restoreSnapshotInPlace(_:)`` under the locks of the container and of its copy.
     private func restoreInPlaceLocked(_ name: String, backupName: String, handle: Handle, operation: String) throws {
-        let pointer = handle.pointer
         let ownName = self.name
         let path = lxcpath
         if currentBackingStore() == .overlay {
@@ -269,11 +266,11 @@ extension Container {
 
         let containerDirectory = "\(path)/\(ownName)"
         let fingerprint = Self.fingerprint(of: containerDirectory)
-        let restoreError: LXCError? = diagnosed(handle) { cursor in
-            let outcome = Isolated.restoreSnapshot(pointer, name, as: ownName)
-            if outcome.succeeded { return nil }
-            return failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) over the container",
-                           outcome: outcome)
+        let restoreError: LXCError? = try liblxc(.restoreSnapshotInPlace, \.snapshot_restore, .inChildProcess, on: handle) { _, pointer in
+            Isolated.restoreSnapshot(pointer, name, as: ownName)
+        } then: { outcome, call in
+            outcome.succeeded ? nil
+                : call.failure("liblxc could not restore snapshot \(quoted(name)) over the container", outcome: outcome)
         }
         guard var error = restoreError else {
             try record("cleaning")
@@ -308,8 +305,6 @@ extension Container {
     /// kept as a snapshot of its own (liblxc keeps the snapshot directory when it deletes
     /// the container), which is restored in its place if liblxc fails.
     private func restoreOverlayInPlace(_ name: String, handle: Handle, operation: String) throws {
-        let pointer = handle.pointer
-        guard pointer.pointee.snapshot_restore != nil else { throw missingFunction(operation, "c->snapshot_restore") }
         let ownName = self.name
         let path = lxcpath
         let kept: String
@@ -321,28 +316,35 @@ extension Container {
         }
         let containerDirectory = "\(path)/\(ownName)"
         let fingerprint = Self.fingerprint(of: containerDirectory)
-        let restoreError: LXCError? = diagnosed(handle) { cursor in
-            let outcome = Isolated.restoreSnapshot(pointer, name, as: ownName)
-            if outcome.succeeded { return nil }
-            return failure(operation, handle, cursor, "liblxc could not restore snapshot \(quoted(name)) over the container",
-                           outcome: outcome)
+        let restoreError: LXCError? = try liblxc(.restoreSnapshotInPlace, \.snapshot_restore, .inChildProcess, on: handle) { _, pointer in
+            Isolated.restoreSnapshot(pointer, name, as: ownName)
+        } then: { outcome, call in
+            outcome.succeeded ? nil
+                : call.failure("liblxc could not restore snapshot \(quoted(name)) over the container", outcome: outcome)
         }
         let fresh = try Container.newHandle(name: ownName, lxcpath: path, operation: operation)
         replaceHandle(fresh, name: ownName)
+        func destroyKept(on handle: Handle) {
+            _ = try? query(.restoreSnapshotInPlace, \.snapshot_destroy, .inChildProcess, on: handle) { _, pointer in
+                Isolated.destroySnapshot(pointer, kept)
+            }
+        }
         guard var error = restoreError else {
-            _ = Isolated.destroySnapshot(fresh.pointer, kept)
+            destroyKept(on: fresh)
             return
         }
         if fingerprint != nil && Self.fingerprint(of: containerDirectory) == fingerprint {
-            _ = Isolated.destroySnapshot(fresh.pointer, kept)
+            destroyKept(on: fresh)
             error.message += "; the container was not changed"
             throw error
         }
-        if fresh.pointer.pointee.is_defined?(fresh.pointer) ?? false,
-           Isolated.restoreSnapshot(fresh.pointer, kept, as: ownName).succeeded {
+        if queryIfPresent(\.is_defined, on: fresh, { isDefined, pointer in isDefined(pointer) }) ?? false,
+           (try? query(.restoreSnapshotInPlace, \.snapshot_restore, .inChildProcess, on: fresh, { _, pointer in
+               Isolated.restoreSnapshot(pointer, kept, as: ownName)
+           }))?.succeeded ?? false {
             let again = try Container.newHandle(name: ownName, lxcpath: path, operation: operation)
             replaceHandle(again, name: ownName)
-            _ = Isolated.destroySnapshot(again.pointer, kept)
+            destroyKept(on: again)
             error.message += "; liblxc had deleted the container, which was put back as it was"
         } else {
             error.message += "; liblxc had deleted the container: it is kept as snapshot \(quoted(kept)), which restoreSnapshotInPlace(\(quoted(kept))) or restoreSnapshot(\(quoted(kept)), as:) brings back"
@@ -420,10 +422,9 @@ extension Container {
     ///   keeps a snapshot they pin; the message names them); ``LXCError/Kind/failed``
     ///   with liblxc's log lines otherwise.
     public func destroySnapshot(_ name: String) throws {
-        let operation = "destroySnapshot"
+        let operation = Operation.destroySnapshot.name
         let handle = handle
-        let pointer = handle.pointer
-        guard pointer.pointee.snapshot_destroy != nil else { throw missingFunction(operation, "c->snapshot_destroy") }
+        try requireMember(.destroySnapshot, \.snapshot_destroy)
         try withDirectoryLock(operation: operation) {
             try requireDefined(operation)
             let snapshot = try requireSnapshot(name, operation: operation)
@@ -432,10 +433,11 @@ extension Container {
                 throw wrongStateError(operation, "snapshot \(quoted(name)) is the lower layer of \(Self.describe(dependents)); liblxc keeps it while they exist, so destroy them first")
             }
             try destroyingSnapshots([name], operation: operation) {
-                try diagnosed(handle) { cursor in
-                    let outcome = Isolated.destroySnapshot(pointer, name)
+                try liblxc(.destroySnapshot, \.snapshot_destroy, .inChildProcess, on: handle) { _, pointer in
+                    Isolated.destroySnapshot(pointer, name)
+                } then: { outcome, call in
                     if outcome.succeeded { return }
-                    throw failure(operation, handle, cursor, "liblxc could not destroy snapshot \(quoted(name))", outcome: outcome)
+                    throw call.failure("liblxc could not destroy snapshot \(quoted(name))", outcome: outcome)
                 }
             }
         }
@@ -450,23 +452,21 @@ extension Container {
     ///   ``LXCError/Kind/failed`` when some could not be destroyed (the message names those
     ///   left).
     public func destroyAllSnapshots() throws {
-        let operation = "destroyAllSnapshots"
+        let operation = Operation.destroyAllSnapshots.name
         let handle = handle
-        let pointer = handle.pointer
-        guard pointer.pointee.snapshot_destroy_all != nil else {
-            throw missingFunction(operation, "c->snapshot_destroy_all")
-        }
+        try requireMember(.destroyAllSnapshots, \.snapshot_destroy_all)
         try withDirectoryLock(operation: operation) {
             try requireDefined(operation)
             let names = try snapshots().map(\.name)
             if names.isEmpty { return }
             try destroyingSnapshots(names, operation: operation) {
-                try diagnosed(handle) { cursor in
-                    let outcome = Isolated.destroyAllSnapshots(pointer)
+                try liblxc(.destroyAllSnapshots, \.snapshot_destroy_all, .inChildProcess, on: handle) { _, pointer in
+                    Isolated.destroyAllSnapshots(pointer)
+                } then: { outcome, call in
                     if outcome.succeeded { return }
                     let left = (try? snapshots().map(\.name)) ?? []
                     if left.isEmpty && outcome.problem == nil { return }
-                    throw failure(operation, handle, cursor,
+                    throw call.failure(
                                   "liblxc could not destroy every snapshot; left: \(left.joined(separator: ", "))", outcome: outcome)
                 }
             }

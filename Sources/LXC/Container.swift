@@ -52,30 +52,29 @@ public final class Container: Sendable, CustomStringConvertible {
     ///   ``LXCError/Kind/failed`` when liblxc cannot make the handle (its configuration file
     ///   cannot be parsed, say).
     public init(name: String, lxcpath: String? = nil) throws {
-        try Validate.name(name, operation: "init")
-        if let lxcpath { try Validate.lxcpathText(lxcpath, operation: "init") }
+        try Validate.name(name, operation: Operation.initializer.name)
+        if let lxcpath { try Validate.lxcpathText(lxcpath, operation: Operation.initializer.name) }
         let handle: Handle
         do {
-            handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: "init")
+            handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: Operation.initializer.name)
         } catch {
-            if let lxcpath { try Validate.lxcpathIsNoOtherFile(lxcpath, operation: "init") }
+            if let lxcpath { try Validate.lxcpathIsNoOtherFile(lxcpath, operation: Operation.initializer.name) }
             throw error
         }
         // A configuration liblxc loaded was found under the lxcpath, which is therefore a
         // directory: only otherwise is it looked at (one `stat` less per handle of an
         // existing container). liblxc keeps the lxcpath it is given as it is.
-        if let lxcpath, handle.pointer.pointee.lxc_conf == nil {
-            try Validate.lxcpathIsNoOtherFile(lxcpath, operation: "init")
+        if let lxcpath, !handle.hasConfiguration {
+            try Validate.lxcpathIsNoOtherFile(lxcpath, operation: Operation.initializer.name)
         }
-        let path = lxcpath ?? handle.pointer.pointee.config_path.map { String(cString: $0) } ?? LXC.defaultLXCPath
+        let path = lxcpath ?? handle.configPath ?? LXC.defaultLXCPath
         identity = Locked(Identity(handle: handle, name: name, lxcpath: path))
     }
 
     /// Wraps a handle that liblxc made (for the list functions).
     init(adopting handle: Handle) {
-        let pointer = handle.pointer
-        let name = pointer.pointee.name.map { String(cString: $0) } ?? ""
-        let path = pointer.pointee.config_path.map { String(cString: $0) } ?? ""
+        let name = handle.containerName ?? ""
+        let path = handle.configPath ?? ""
         identity = Locked(Identity(handle: handle, name: name, lxcpath: path))
     }
 
@@ -156,8 +155,7 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// The corresponding liblxc call is `c->is_defined`.
     public var isDefined: Bool {
-        let handle = handle
-        return handle.pointer.pointee.is_defined?(handle.pointer) ?? false
+        queryIfPresent(\.is_defined) { isDefined, pointer in isDefined(pointer) } ?? false
     }
 
     /// The container's state now.
@@ -167,8 +165,7 @@ public final class Container: Sendable, CustomStringConvertible {
     /// create, clone, rename, restore or destroy did not finish is
     /// ``ContainerState/incomplete``. The corresponding liblxc call is `c->state`.
     public var state: ContainerState {
-        let handle = handle
-        guard let name = handle.pointer.pointee.state?(handle.pointer) else { return .stopped }
+        guard let name = queryIfPresent(\.state, { state, pointer in state(pointer) }) ?? nil else { return .stopped }
         let state = ContainerState(liblxcName: String(cString: name))
         if state == .stopped && isIncomplete { return .incomplete }
         return state
@@ -189,16 +186,14 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// The corresponding liblxc call is `c->is_running`.
     public var isRunning: Bool {
-        let handle = handle
-        return handle.pointer.pointee.is_running?(handle.pointer) ?? false
+        queryIfPresent(\.is_running) { isRunning, pointer in isRunning(pointer) } ?? false
     }
 
     /// The host pid of the container's init process, or nil when it is not running.
     ///
     /// The corresponding liblxc call is `c->init_pid`.
     public var initPID: pid_t? {
-        let handle = handle
-        guard let pid = handle.pointer.pointee.init_pid?(handle.pointer), pid > 0 else { return nil }
+        guard let pid = queryIfPresent(\.init_pid, { initPID, pointer in initPID(pointer) }), pid > 0 else { return nil }
         return pid
     }
 
@@ -207,8 +202,7 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// The corresponding liblxc call is `c->config_file_name`.
     public var configFileName: String? {
-        let handle = handle
-        return takeOwnedCString(handle.pointer.pointee.config_file_name?(handle.pointer))
+        takeOwnedCString(queryIfPresent(\.config_file_name) { fileName, pointer in fileName(pointer) } ?? nil)
     }
 
     /// Whether the caller may control the container: true for root; for an unprivileged
@@ -216,8 +210,7 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// The corresponding liblxc call is `c->may_control`.
     public var mayControl: Bool {
-        let handle = handle
-        return handle.pointer.pointee.may_control?(handle.pointer) ?? false
+        queryIfPresent(\.may_control) { mayControl, pointer in mayControl(pointer) } ?? false
     }
 
     /// Whether ``start(useInit:arguments:)-6gzbz`` runs the container in the background (the
@@ -225,7 +218,7 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// liblxc keeps this as `c->daemonize`.
     public var daemonizes: Bool {
-        handle.pointer.pointee.daemonize
+        handle.daemonizes
     }
 
     /// Says whether ``start(useInit:arguments:)-6gzbz`` should run the container in the background.
@@ -236,9 +229,8 @@ public final class Container: Sendable, CustomStringConvertible {
     /// - Throws: ``LXCError/Kind/wrongState`` when the handle has no configuration loaded
     ///   (liblxc keeps the wish in it).
     public func setDaemonizes(_ wish: Bool) throws {
-        let handle = handle
-        guard handle.pointer.pointee.want_daemonize?(handle.pointer, wish) ?? false else {
-            throw noConfigurationError("setDaemonizes")
+        guard queryIfPresent(\.want_daemonize, { want, pointer in want(pointer, wish) }) ?? false else {
+            throw noConfigurationError(Operation.setDaemonizes.name)
         }
     }
 
@@ -249,15 +241,14 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``LXCError/Kind/wrongState`` when the handle has no configuration loaded.
     public func setClosesAllFileDescriptors(_ wish: Bool) throws {
-        let handle = handle
-        guard handle.pointer.pointee.want_close_all_fds?(handle.pointer, wish) ?? false else {
-            throw noConfigurationError("setClosesAllFileDescriptors")
+        guard queryIfPresent(\.want_close_all_fds, { want, pointer in want(pointer, wish) }) ?? false else {
+            throw noConfigurationError(Operation.setClosesAllFileDescriptors.name)
         }
     }
 
     /// The error for a liblxc call that needs a loaded configuration and refused.
     func noConfigurationError(_ operation: String) -> LXCError {
-        let loaded = handle.pointer.pointee.lxc_conf != nil
+        let loaded = handle.hasConfiguration
         return LXCError(operation: operation, container: name,
                         message: loaded ? "liblxc refused the change"
                                         : "the handle has no configuration loaded (the container is not defined yet)",
@@ -272,10 +263,9 @@ public final class Container: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``LXCError`` for a relative path or one with a NUL or line break.
     public func setLXCPath(_ path: String) throws {
-        try Validate.lxcpath(path, operation: "setLXCPath")
-        let handle = handle
-        guard handle.pointer.pointee.set_config_path?(handle.pointer, path) ?? false else {
-            throw LXCError(operation: "setLXCPath", container: name,
+        try Validate.lxcpath(path, operation: Operation.setLXCPath.name)
+        guard queryIfPresent(\.set_config_path, { set, pointer in set(pointer, path) }) ?? false else {
+            throw LXCError(operation: Operation.setLXCPath.name, container: name,
                            message: "liblxc refused the lxcpath \(quoted(path))")
         }
         replaceLXCPath(path)

@@ -105,7 +105,7 @@ extension IDMap {
         let name = user ?? SubordinateIDRange.currentUser()?.0 ?? String(geteuid())
         return try [Kind.user, .group].map { kind in
             guard let range = SubordinateIDRange.ranges(kind, for: user).first else {
-                throw LXCError(operation: "rootMappings", message: UnprivilegedSetup.noSubordinateIDs(kind, user: name),
+                throw LXCError(operation: Operation.rootMappings.name, message: UnprivilegedSetup.noSubordinateIDs(kind, user: name),
                                code: EPERM, kind: .permissionDenied)
             }
             if let count, count > range.count {

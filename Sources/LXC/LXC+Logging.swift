@@ -56,7 +56,7 @@ extension LXC {
     ///
     /// - Throws: ``LXCError`` when liblxc cannot open the log file.
     public static func startLogging(_ options: LogOptions) throws {
-        let operation = "startLogging"
+        let operation = Operation.startLogging.name
         for (what, value) in [("log file", options.file), ("log name", options.name),
                               ("lxcpath", options.lxcpath), ("log prefix", options.prefix)] {
             if let value { try Validate.noBreaks(value, what: what, operation: operation, container: nil) }

@@ -253,6 +253,15 @@ extension Container {
     /// includes with `lxc.include` is seen once the config file itself changes.) Whether the
     /// bytes are the same is found with one `stat` where the file's times can prove it, by
     /// reading the file otherwise (`ConfigFileSnapshot`). Nothing is kept after `body` throws.
+    /// Runs an attach on a handle of its own (``withAttachHandle(_:_:)``) with its log lines
+    /// available to explain a failure: the attach side of the call path (LiblxcCall.swift),
+    /// whose cursor lives on in the process it returns.
+    func withAttachCall<R>(_ operation: String, _ body: (Handle, DiagnosticCursor) throws -> R) throws -> R {
+        try withAttachHandle(operation) { handle in
+            try diagnosed(handle) { cursor in try body(handle, cursor) }
+        }
+    }
+
     func withAttachHandle<R>(_ operation: String, _ body: (Handle) throws -> R) throws -> R {
         let (name, lxcpath) = (self.name, self.lxcpath)
         let file = currentConfigFile(at: lxcpath + "/" + name + "/config")
@@ -302,12 +311,10 @@ extension Container {
         operation: String
     ) throws -> AttachedProcess {
         try options.validate(operation: operation, container: name)
-        return try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in
-                try startAttached(attachedFunction, options: options, operation: operation, handle: handle,
-                                  cursor: cursor, program: nil) { reportFD, directory in
-                    FunctionPayload(function: function, payload: payload, directory: directory, reportFD: reportFD)
-                }
+        return try withAttachCall(operation) { handle, cursor in
+            try startAttached(attachedFunction, options: options, operation: operation, handle: handle,
+                              cursor: cursor, program: nil) { reportFD, directory in
+                FunctionPayload(function: function, payload: payload, directory: directory, reportFD: reportFD)
             }
         }
     }
@@ -326,7 +333,7 @@ extension Container {
         payload makePayload: (_ reportFD: Int32, _ directory: UnsafePointer<CChar>?) -> Payload
     ) throws -> AttachedProcess {
         let pointer = handle.pointer
-        guard let attach = pointer.pointee.attach else { throw missingFunction(operation, "c->attach") }
+        guard let attach = pointer.pointee.attach else { throw missingFunction(operation, LiblxcMember.cName(\.attach)) }
         try refuseFrozen(operation, handle)
         // Non-blocking from the start: read only after the process ended, when everything
         // the exec function wrote is there, and never waiting for other forks that still
@@ -340,7 +347,8 @@ extension Container {
             return withUnsafeMutablePointer(to: &payload) { payloadPointer in
                 withStandardInputKept(options) { options in
                     options.withCOptions { cOptions in
-                        ForkGate.asAttach { attach(pointer, start, payloadPointer, cOptions, &pid) }
+                        // The call path's attach kind: the fork gate until liblxc's fork.
+                        CallKind.attach.applyNoThrow(handle) { attach(pointer, start, payloadPointer, cOptions, &pid) }
                     }
                 }
             }
@@ -368,7 +376,7 @@ extension Container {
     /// attach to a stopped container ("Failed to get init pid") left one descriptor open (an
     /// ordinary user's 1,024 ran out in the test suite).
     func refuseFrozen(_ operation: String, _ handle: Handle) throws {
-        guard let raw = handle.pointer.pointee.state?(handle.pointer) else { return }
+        guard let raw = queryIfPresent(\.state, on: handle, { state, pointer in state(pointer) }) ?? nil else { return }
         let state = ContainerState(liblxcName: String(cString: raw))
         if state == .stopped {
             if !isDefined { throw notDefinedError(operation) }

@@ -20,11 +20,11 @@ import Glibc
 // concurrent.
 
 enum UnprivilegedCalls {
-    /// Held across one unprivileged create, start, save or destroy: the one lock of the
-    /// library that is held across a call into liblxc, and only by those calls.
+    /// Held across one unprivileged create, start (or CRIU restore), save or destroy, the
+    /// `userNamespaceHelpers` and `startsContainer` kinds of the call path (LiblxcCall.swift).
     private static let lock = Locked<Void>(())
 
-    /// Runs `body` (a create, start, save or destroy) alone among the process's others when
+    /// Runs `body` (a create, start, restore, save or destroy) alone among the process's others when
     /// the caller is not root; at once for root.
     static func oneAtATime<R>(_ body: () throws -> R) rethrows -> R {
         guard geteuid() != 0 else { return try body() }

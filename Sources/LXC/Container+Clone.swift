@@ -188,12 +188,11 @@ extension Container {
     static func lastConfigValue(_ key: String, in text: String) -> String? {
         var result: String?
         for line in text.split(separator: "\n") {
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            let trimmed = line.trimmingBlanks()
             guard trimmed.hasPrefix(key) else { continue }
-            let rest = trimmed.dropFirst(key.count).drop(while: { $0 == " " || $0 == "\t" })
+            let rest = trimmed.dropFirst(key.count).trimmingBlanks()
             guard rest.first == "=" else { continue }
-            let value = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" })
-            result = String(value.reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
+            result = String(rest.dropFirst().trimmingBlanks())
         }
         return result
     }

@@ -447,11 +447,9 @@ extension Validate {
         for line in bytes.split(whereSeparator: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == 0 }) {
             let text = line.drop(while: isBlank)
             guard let equals = text.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            var key = text[..<equals]
-            while let last = key.last, isBlank(last) { key = key.dropLast() }
+            let key = text[..<equals].trimming(while: isBlank)
             guard key.elementsEqual("lxc.include".utf8) else { continue }
-            var value = text[text.index(after: equals)...].drop(while: isBlank)
-            while let last = value.last, isBlank(last) { value = value.dropLast() }
+            var value = text[text.index(after: equals)...].trimming(while: isBlank)
             if let first = value.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"),
                value.count > 1, value.last == first {
                 value = value.dropFirst().dropLast()

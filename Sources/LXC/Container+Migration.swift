@@ -237,10 +237,7 @@ extension Container {
     /// CRIU's `Error (file:line): reason` lines written to `path` after `offset`, without
     /// the timestamps CRIU puts before them, at most the last eight.
     static func criuErrors(inLog path: String, from offset: off_t) -> [String] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        guard let text = readToEnd(fd: fd, from: offset) else { return [] }
+        guard let text = readFile(path, from: offset) else { return [] }
         return criuErrors(in: text)
     }
 
@@ -252,13 +249,9 @@ extension Container {
         return Array(lines.suffix(8))
     }
 
-    /// Where `criu` is on PATH, as liblxc's `execvp` would find it.
+    /// Where `criu` is on PATH, where liblxc looks for it (with `PATH` unset, nowhere).
     static func criuPath() -> String? {
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        for directory in path.split(separator: ":") where access("\(directory)/criu", X_OK) == 0 {
-            return "\(directory)/criu"
-        }
-        return nil
+        executableInPath("criu")
     }
 
     static func describe(_ features: MigrationFeatures) -> String {

@@ -346,14 +346,14 @@ extension Container {
         if geteuid() != 0, let text, lastConfigValue("lxc.idmap", in: text) == nil {
             let defaults = lxc_get_global_config_item("lxc.default_config").map { String(cString: $0) }
             idMaps = (defaults.flatMap(readWholeFile) ?? "").split(separator: "\n").filter {
-                $0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("lxc.idmap")
+                $0.trimmingBlanks().hasPrefix("lxc.idmap")
             }
         }
         let rootfs = text.flatMap { lastConfigValue("lxc.rootfs.path", in: $0) } ?? ""
         if idMaps.isEmpty && text != nil && !rootfs.isEmpty && rootfsIsInside(rootfs, directory: directory) { return }
         if idMaps.isEmpty && text != nil && rootfs.isEmpty && ownRootfs == nil { return }
         lines.removeAll { line in
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            let trimmed = line.trimmingBlanks()
             return trimmed.hasPrefix("lxc.rootfs.path") || trimmed.hasPrefix("lxc.rootfs =")
         }
         if !rootfs.isEmpty && rootfsIsInside(rootfs, directory: directory) {

@@ -459,3 +459,13 @@ extension Validate {
         return paths
     }
 }
+
+extension Container {
+    // MARK: async forms
+
+    /// Saves the configuration without blocking the caller's thread; see ``saveConfig(to:)``.
+    /// The save writes and flushes a file to disk and waits for the container's directory lock.
+    public func saveConfig(to path: String? = nil) async throws {
+        try await offload { try self.saveConfig(to: path) }
+    }
+}

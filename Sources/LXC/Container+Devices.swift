@@ -298,3 +298,32 @@ extension Validate {
         }
     }
 }
+
+extension Container {
+    // MARK: async forms
+
+    /// Gives the container a device without blocking the caller's thread; see
+    /// ``addDeviceNode(_:at:)``. liblxc forks to make the node inside the container.
+    public func addDeviceNode(_ source: String, at destination: String? = nil) async throws {
+        try await offload { try self.addDeviceNode(source, at: destination) }
+    }
+
+    /// Takes a device away from the container without blocking the caller's thread; see
+    /// ``removeDeviceNode(_:at:)``.
+    public func removeDeviceNode(_ source: String, at destination: String? = nil) async throws {
+        try await offload { try self.removeDeviceNode(source, at: destination) }
+    }
+
+    /// Mounts in the running container without blocking the caller's thread; see
+    /// ``mount(_:at:type:flags:data:)``. liblxc forks to enter the container's mount namespace.
+    public func mount(_ source: String?, at target: String, type: String? = nil,
+                      flags: MountFlags = [], data: String? = nil) async throws {
+        try await offload { try self.mount(source, at: target, type: type, flags: flags, data: data) }
+    }
+
+    /// Unmounts in the running container without blocking the caller's thread; see
+    /// ``unmount(_:flags:)``.
+    public func unmount(_ target: String, flags: UnmountFlags = []) async throws {
+        try await offload { try self.unmount(target, flags: flags) }
+    }
+}

@@ -273,3 +273,13 @@ extension Container {
     @available(*, unavailable, renamed: "restore(from:verbose:)")
     public func restore(_ directory: String, _ verbose: Bool) throws { try restore(from: directory, verbose: verbose) }
 }
+
+extension Container {
+    /// Asks CRIU which features it has without blocking the caller's thread; see
+    /// ``supportedMigrationFeatures(_:)``. liblxc runs `criu check` once per feature.
+    public func supportedMigrationFeatures(_ features: MigrationFeatures = [.memoryTracking, .lazyPages]) async throws
+        -> MigrationFeatures
+    {
+        try await offload { try self.supportedMigrationFeatures(features) }
+    }
+}

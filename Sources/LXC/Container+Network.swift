@@ -203,3 +203,32 @@ extension Validate {
         }
     }
 }
+
+extension Container {
+    // MARK: async forms
+
+    /// Lists the network interfaces without blocking the caller's thread; see ``interfaces()``.
+    /// liblxc forks to enter the container's network namespace.
+    public func interfaces() async throws -> [String] {
+        try await offload { try self.interfaces() }
+    }
+
+    /// Lists the IP addresses without blocking the caller's thread; see
+    /// ``ipAddresses(interface:family:scope:)``. liblxc forks to enter the container's
+    /// network namespace.
+    public func ipAddresses(interface: String? = nil, family: AddressFamily? = nil, scope: Int32 = 0) async throws -> [String] {
+        try await offload { try self.ipAddresses(interface: interface, family: family, scope: scope) }
+    }
+
+    /// Moves a host device into the container without blocking the caller's thread; see
+    /// ``attachInterface(_:as:)``.
+    public func attachInterface(_ device: String, as nameInside: String? = nil) async throws {
+        try await offload { try self.attachInterface(device, as: nameInside) }
+    }
+
+    /// Moves a device out of the container without blocking the caller's thread; see
+    /// ``detachInterface(_:as:)``.
+    public func detachInterface(_ device: String, as hostName: String? = nil) async throws {
+        try await offload { try self.detachInterface(device, as: hostName) }
+    }
+}

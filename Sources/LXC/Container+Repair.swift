@@ -405,3 +405,23 @@ extension Container {
         removeFileDurably(saved)
     }
 }
+
+extension Container {
+    // MARK: async forms
+
+    /// Repairs this container's interrupted operation without blocking the caller's thread;
+    /// see ``repairIncomplete()``.
+    @discardableResult
+    public func repairIncomplete() async throws -> RepairedOperation? {
+        try await offload { try self.repairIncomplete() }
+    }
+
+    /// Repairs the interrupted operations in `lxcpath` without blocking the caller's thread;
+    /// see ``repairIncomplete(in:)``.
+    @discardableResult
+    public static func repairIncomplete(in lxcpath: String? = nil) async throws -> [RepairedOperation] {
+        try await BlockingExecutor.shared.run(operation: "repairIncomplete", container: nil) {
+            try Container.repairIncomplete(in: lxcpath)
+        }
+    }
+}

@@ -2,7 +2,7 @@ import Glibc
 
 /// A process running inside a container, started without waiting for it.
 ///
-/// Made by ``Container/spawn(_:options:)`` and ``Container/attach(options:payload:_:)``.
+/// Made by ``Container/spawn(_:options:)-5bnc6`` and ``Container/attach(options:payload:_:)``.
 /// The process is a child of this one, and this object owns it: ``wait()-18vso`` reaps it once
 /// and remembers the status, so it can be called again (and from several threads) and always
 /// gives the same answer. A process dropped without being waited for keeps running and is

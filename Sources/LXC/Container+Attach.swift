@@ -325,7 +325,7 @@ extension Container {
 
 extension Container {
     /// Starts a program inside the container without blocking the caller's thread; see
-    /// ``spawn(_:options:)``. liblxc forks and waits for the transient process to enter the
+    /// ``spawn(_:options:)-5bnc6``. liblxc forks and waits for the transient process to enter the
     /// container.
     public func spawn(_ command: [String], options: AttachOptions = .init()) async throws -> AttachedProcess {
         try await offload { try self.spawn(command, options: options) }

@@ -13,7 +13,7 @@ extension Container {
     /// `hookArguments`. The clone holds the locks of both containers, and the new one is
     /// marked as being made (liblxc's `partial` file) until it is whole: a clone killed
     /// half-way leaves it ``ContainerState/incomplete``, never a configuration without a
-    /// root filesystem that would start on the host's, and ``repairIncomplete(in:)`` removes
+    /// root filesystem that would start on the host's, and ``repairIncomplete(in:)-1e449`` removes
     /// it. The corresponding liblxc call is `c->clone`.
     ///
     /// ```swift

@@ -31,7 +31,7 @@ extension Container {
         return nil
     }
 
-    /// Sets a configuration item on this handle; ``saveConfig(to:)`` writes it to the
+    /// Sets a configuration item on this handle; ``saveConfig(to:)-6j074`` writes it to the
     /// configuration file.
     ///
     /// Values with a line break or NUL byte are refused: liblxc writes values into the
@@ -282,7 +282,7 @@ extension Container {
     public func clear_config() { clearConfig() }
 }
 
-/// Where ``Container/saveConfig(to:)`` writes: the directory and the file's name in it.
+/// Where ``Container/saveConfig(to:)-6j074`` writes: the directory and the file's name in it.
 private struct ConfigFilePlace {
     var path: String
     var directory: String
@@ -463,7 +463,7 @@ extension Validate {
 extension Container {
     // MARK: async forms
 
-    /// Saves the configuration without blocking the caller's thread; see ``saveConfig(to:)``.
+    /// Saves the configuration without blocking the caller's thread; see ``saveConfig(to:)-6j074``.
     /// The save writes and flushes a file to disk and waits for the container's directory lock.
     public func saveConfig(to path: String? = nil) async throws {
         try await offload { try self.saveConfig(to: path) }

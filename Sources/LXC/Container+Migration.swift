@@ -82,7 +82,7 @@ extension Container {
     ///
     /// The options are passed as liblxc's `struct migrate_opts` with its size. For
     /// ``MigrationCommand/featureCheck`` the call succeeds only when CRIU has every feature of
-    /// ``MigrationOptions/featuresToCheck``; ``supportedMigrationFeatures(_:)`` says which.
+    /// ``MigrationOptions/featuresToCheck``; ``supportedMigrationFeatures(_:)-47axk`` says which.
     /// The corresponding liblxc call is `c->migrate`.
     ///
     /// ```swift
@@ -276,7 +276,7 @@ extension Container {
 
 extension Container {
     /// Asks CRIU which features it has without blocking the caller's thread; see
-    /// ``supportedMigrationFeatures(_:)``. liblxc runs `criu check` once per feature.
+    /// ``supportedMigrationFeatures(_:)-47axk``. liblxc runs `criu check` once per feature.
     public func supportedMigrationFeatures(_ features: MigrationFeatures = [.memoryTracking, .lazyPages]) async throws
         -> MigrationFeatures
     {

@@ -20,8 +20,10 @@ import Glibc
 // concurrent.
 
 enum UnprivilegedCalls {
-    /// Held across one unprivileged create, start, save or destroy: the one lock of the
-    /// library that is held across a call into liblxc, and only by those calls.
+    /// Held across one unprivileged create, start, save or destroy. One of the three locks
+    /// of the library that are held across a call into liblxc, with `Handle.configWrites`
+    /// (a handle's configuration writes and daemonized start) and ``ContainerLocks`` (the
+    /// operations on a container's directory); none is held across a wait on a container.
     private static let lock = Locked<Void>(())
 
     /// Runs `body` (a create, start, save or destroy) alone among the process's others when

@@ -95,7 +95,7 @@ final class BlockingExecutor: Sendable {
             return nil
         }
         if let job { return job }
-        return state.withLock(waitingUntil: { $0.hasJob }, deadline: .monotonic(secondsFromNow: idleSeconds)) { state in
+        return state.withLock(waitingUntil: { $0.hasJob }, deadline: .monotonic(after: .seconds(idleSeconds))) { state in
             state.idleThreads -= 1
             let job = state.takeJob()
             if job == nil { state.liveThreads -= 1 }

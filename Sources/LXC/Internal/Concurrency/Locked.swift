@@ -116,11 +116,15 @@ struct LockPrimitives {
 }
 
 extension timespec {
-    /// `seconds` from now on `CLOCK_MONOTONIC`, for ``Locked/withLock(waitingUntil:deadline:_:)``.
-    static func monotonic(secondsFromNow seconds: Int) -> timespec {
+    /// The moment `duration` from now on `CLOCK_MONOTONIC`, for
+    /// ``Locked/withLock(waitingUntil:deadline:_:)``.
+    static func monotonic(after duration: Duration) -> timespec {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        now.tv_sec += seconds
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        now.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+        now.tv_nsec = nanoseconds % 1_000_000_000
         return now
     }
 }

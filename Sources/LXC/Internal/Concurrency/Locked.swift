@@ -6,8 +6,10 @@ import Glibc
 /// Most uses guard small state for a moment (a handle pointer, a counter, a table). A few
 /// are held across a call into liblxc on purpose, and say so where they are declared: the
 /// per-container lock of ``ContainerLocks`` and the lock of `UnprivilegedCalls`. The waiting
-/// form (``withLock(waitingUntil:deadline:_:)``) serves the fork gate and the executor's idle
-/// threads.
+/// form (``withLock(waitingUntil:deadline:_:)``) serves every wait for another thread: the
+/// fork gate, the executor's idle threads and the freeze watchdog. The only other locks are
+/// `Handle.configWrites` (below) and the fork guard's mutex, which is C (`ForkGuard`);
+/// counters nothing waits on may be atomics, commented where they are.
 ///
 /// Why not `Synchronization.Mutex`, which STYLE.md names for small shared state: Thread
 /// Sanitizer does not see its futex-based locking on Linux. With Swift 6.3.1, four threads

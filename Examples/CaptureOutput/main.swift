@@ -41,7 +41,7 @@ func run() async throws {
     // no AppArmor profile.
     try container.setConfigItem("lxc.net.0.type", to: "empty")
     try container.setConfigItem("lxc.apparmor.profile", to: "unconfined")
-    try container.saveConfig()
+    try await container.saveConfig()
 
     print("==> start")
     try await container.start()

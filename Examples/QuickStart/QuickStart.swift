@@ -40,7 +40,7 @@ struct QuickStart {
         try container.setConfigItem("lxc.net.0.type", to: "empty")
         try container.setConfigItem("lxc.apparmor.profile", to: "unconfined")
         try container.setConfigItem("lxc.uts.name", to: "hello-from-swift")
-        try container.saveConfig()
+        try await container.saveConfig()
         print("    rootfs: \(try container.configItem("lxc.rootfs.path") ?? "?")")
 
         step("start")

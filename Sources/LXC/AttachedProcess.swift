@@ -1,9 +1,8 @@
 import Glibc
-import Synchronization
 
 /// A process running inside a container, started without waiting for it.
 ///
-/// Made by ``Container/spawn(_:options:)`` and ``Container/attach(options:payload:_:)``.
+/// Made by ``Container/spawn(_:options:)-5bnc6`` and ``Container/attach(options:payload:_:)``.
 /// The process is a child of this one, and this object owns it: ``wait()-2nwfb`` reaps it once
 /// and remembers the status, so it can be called again (and from several threads) and always
 /// gives the same answer. A process dropped without being waited for keeps running and is
@@ -32,7 +31,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
         var outcome: ExecOutcome?
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(pid: pid_t, container: String, program: String?, workingDirectory: String? = nil, reportFD: Int32,
          logSource: DiagnosticCursor? = nil) {
@@ -41,7 +40,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
         self.program = program
         self.workingDirectory = workingDirectory
         self.logSource = logSource
-        self.state = Mutex(State(status: nil, reportFD: reportFD, outcome: nil))
+        self.state = Locked(State(status: nil, reportFD: reportFD, outcome: nil))
     }
 
     deinit {
@@ -54,7 +53,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
             let pid = pid
             BlockingExecutor.shared.submit {
                 var raw: Int32 = 0
-                while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+                _ = retryingOnInterrupt { waitpid(pid, &raw, 0) }
             }
         }
     }
@@ -125,7 +124,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     func waitForExit() -> ExitStatus {
         if let status = state.withLock({ $0.status }) { return status }
         var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        _ = retryingOnInterrupt { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
         return reap()
     }
 
@@ -134,10 +133,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
         state.withLock { state in
             if let status = state.status { return status }
             var raw: Int32 = 0
-            var result: pid_t
-            repeat {
-                result = waitpid(pid, &raw, 0)
-            } while result < 0 && errno == EINTR
+            let result = retryingOnInterrupt { waitpid(pid, &raw, 0) }
             // ECHILD: someone else reaped it (a waitpid(-1) elsewhere in the process); its
             // status is lost.
             let status = result == pid ? ExitStatus(waitStatus: raw) : .exited(255)

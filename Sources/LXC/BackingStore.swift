@@ -128,14 +128,7 @@ enum HostStorage {
 
     /// The path of an executable found in `PATH` (and the usual system directories).
     static func executable(_ name: String) -> String? {
-        let path = getenv("PATH").map { String(cString: $0) } ?? ""
-        var directories = path.split(separator: ":").map(String.init)
-        directories += ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        for directory in directories where !directory.isEmpty {
-            let candidate = "\(directory)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
+        executableInPath(name, alsoIn: ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
     }
 
     /// The `statfs` type of the filesystem that holds `path`, or of its nearest existing

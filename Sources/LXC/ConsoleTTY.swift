@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// A tty of a running container, allocated to this process by
 /// ``Container/consoleFileDescriptor(tty:)``: its number and the primary (master) side of its
@@ -12,10 +11,13 @@ public final class ConsoleTTY: Sendable {
     /// The tty number: 0 for the console, 1… for `/dev/tty1`….
     public let number: Int
     /// The primary side of the tty's pseudo-terminal, owned by this object.
+    ///
+    /// An `Int32`, as every descriptor of the public API (see <doc:CToSwift>); a
+    /// swift-system user wraps it with `FileDescriptor(rawValue:)`.
     public let primaryFileDescriptor: Int32
     /// The descriptor that keeps the tty allocated (the connection to the container's monitor).
     private let keepAliveFileDescriptor: Int32
-    private let closed = Mutex(false)
+    private let closed = Locked(false)
 
     init(number: Int, primaryFileDescriptor: Int32, keepAliveFileDescriptor: Int32) {
         self.number = number

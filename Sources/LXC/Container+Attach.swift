@@ -261,6 +261,11 @@ extension Container {
     ///   ``LXCError/Kind/invalidArgument`` for bad options; ``LXCError/Kind/failed`` when
     ///   liblxc could not attach. A working directory that cannot be entered is reported by
     ///   ``AttachedProcess/wait()-2nwfb``, and the function does not run.
+    ///
+    /// It has no `async` form: `payload` is a raw pointer, which cannot cross into another
+    /// thread's closure as `Sendable`. The call returns once the process is made (the wait
+    /// is ``AttachedProcess/wait()-2nwfb``, which has an async form); call it from the thread
+    /// that owns the payload.
     public func attach(
         options: AttachOptions = .init(),
         payload: UnsafeMutableRawPointer? = nil,
@@ -307,5 +312,14 @@ extension Container {
     @available(*, unavailable, renamed: "run(_:options:)")
     public func attach_run_waitl(_ command: String..., options: AttachOptions = .init()) throws -> ExitStatus {
         try run(command, options: options)
+    }
+}
+
+extension Container {
+    /// Starts a program inside the container without blocking the caller's thread; see
+    /// ``spawn(_:options:)-5bnc6``. liblxc forks and waits for the transient process to enter the
+    /// container.
+    public func spawn(_ command: [String], options: AttachOptions = .init()) async throws -> AttachedProcess {
+        try await offload { try self.spawn(command, options: options) }
     }
 }

@@ -13,7 +13,7 @@ extension Container {
     /// `hookArguments`. The clone holds the locks of both containers, and the new one is
     /// marked as being made (liblxc's `partial` file) until it is whole: a clone killed
     /// half-way leaves it ``ContainerState/incomplete``, never a configuration without a
-    /// root filesystem that would start on the host's, and ``repairIncomplete(in:)`` removes
+    /// root filesystem that would start on the host's, and ``repairIncomplete(in:)-1e449`` removes
     /// it. The corresponding liblxc call is `c->clone`.
     ///
     /// ```swift
@@ -192,12 +192,11 @@ extension Container {
     static func lastConfigValue(_ key: String, in text: String) -> String? {
         var result: String?
         for line in text.split(separator: "\n") {
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            let trimmed = line.trimmingBlanks()
             guard trimmed.hasPrefix(key) else { continue }
-            let rest = trimmed.dropFirst(key.count).drop(while: { $0 == " " || $0 == "\t" })
+            let rest = trimmed.dropFirst(key.count).trimmingBlanks()
             guard rest.first == "=" else { continue }
-            let value = rest.dropFirst().drop(while: { $0 == " " || $0 == "\t" })
-            result = String(value.reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
+            result = String(rest.dropFirst().trimmingBlanks())
         }
         return result
     }

@@ -30,7 +30,7 @@ extension Container {
         return nil
     }
 
-    /// Sets a configuration item on this handle; ``saveConfig(to:)`` writes it to the
+    /// Sets a configuration item on this handle; ``saveConfig(to:)-6j074`` writes it to the
     /// configuration file.
     ///
     /// Values with a line break or NUL byte are refused: liblxc writes values into the
@@ -272,7 +272,7 @@ extension Container {
     public func clear_config() { clearConfig() }
 }
 
-/// Where ``Container/saveConfig(to:)`` writes: the directory and the file's name in it.
+/// Where ``Container/saveConfig(to:)-6j074`` writes: the directory and the file's name in it.
 private struct ConfigFilePlace {
     var path: String
     var directory: String
@@ -437,11 +437,9 @@ extension Validate {
         for line in bytes.split(whereSeparator: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == 0 }) {
             let text = line.drop(while: isBlank)
             guard let equals = text.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            var key = text[..<equals]
-            while let last = key.last, isBlank(last) { key = key.dropLast() }
+            let key = text[..<equals].trimming(while: isBlank)
             guard key.elementsEqual("lxc.include".utf8) else { continue }
-            var value = text[text.index(after: equals)...].drop(while: isBlank)
-            while let last = value.last, isBlank(last) { value = value.dropLast() }
+            var value = text[text.index(after: equals)...].trimming(while: isBlank)
             if let first = value.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"),
                value.count > 1, value.last == first {
                 value = value.dropFirst().dropLast()
@@ -449,5 +447,15 @@ extension Validate {
             if !value.isEmpty { paths.append(String(decoding: value, as: UTF8.self)) }
         }
         return paths
+    }
+}
+
+extension Container {
+    // MARK: async forms
+
+    /// Saves the configuration without blocking the caller's thread; see ``saveConfig(to:)-6j074``.
+    /// The save writes and flushes a file to disk and waits for the container's directory lock.
+    public func saveConfig(to path: String? = nil) async throws {
+        try await offload { try self.saveConfig(to: path) }
     }
 }

@@ -3,6 +3,11 @@ import Glibc
 
 // File descriptors that LXC 4 and 5 hand out for a running container: its init's pidfd, its
 // devpts instance and its seccomp notifier.
+//
+// Descriptors in the public API are `Int32`, here, in ``ConsoleTTY`` and in ``AttachOptions``,
+// decided once: liblxc and Glibc speak `int`, the module does not depend on swift-system, and
+// changing the public types would break users' code. A swift-system user wraps one with
+// `FileDescriptor(rawValue:)`. (The same is said in the CToSwift article.)
 
 extension Container {
     /// A pidfd for the running container's init process; the caller owns it and must close it.

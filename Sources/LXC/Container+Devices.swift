@@ -39,12 +39,12 @@ extension Container {
     /// cgroup and removes its node at `destination` (at `source`'s path when nil).
     ///
     /// The corresponding liblxc call is `c->remove_device_node`. For a destination other than
-    /// `source` (see ``addDeviceNode(_:at:)``) only the node is removed: the device stays
+    /// `source` (see ``addDeviceNode(_:at:)-kb4v``) only the node is removed: the device stays
     /// allowed, since the container may use it at its own path as well. Only a device node
     /// is removed: a regular file, directory or symbolic link at the destination is refused
     /// and left alone (liblxc would delete it).
     ///
-    /// - Throws: as ``addDeviceNode(_:at:)``, but ``LXCError/Kind/invalidArgument`` when
+    /// - Throws: as ``addDeviceNode(_:at:)-kb4v``, but ``LXCError/Kind/invalidArgument`` when
     ///   the destination in the container is not a device node.
     public func removeDeviceNode(_ source: String, at destination: String? = nil) throws {
         try deviceNode(.removeDeviceNode, source, destination, adding: false)
@@ -225,10 +225,10 @@ extension Container {
 
     /// Unmounts `target` in the running container.
     ///
-    /// Needs the same `mount_injection_file` API extension as ``mount(_:at:type:flags:data:)``.
+    /// Needs the same `mount_injection_file` API extension as ``mount(_:at:type:flags:data:)-6viq3``.
     /// The corresponding liblxc call is `c->umount` with `LXC_MOUNT_API_V1`.
     ///
-    /// - Throws: as ``mount(_:at:type:flags:data:)``.
+    /// - Throws: as ``mount(_:at:type:flags:data:)-6viq3``.
     public func unmount(_ target: String, flags: UnmountFlags = []) throws {
         let operation = Operation.unmount.name
         try Validate.containerPath(target, what: "mount target", operation: operation, container: name)
@@ -294,5 +294,34 @@ extension Validate {
         if path.split(separator: "/").contains("..") {
             throw LXCError.invalid(operation, container, "\(what) \(quoted(path)) contains \"..\"")
         }
+    }
+}
+
+extension Container {
+    // MARK: async forms
+
+    /// Gives the container a device without blocking the caller's thread; see
+    /// ``addDeviceNode(_:at:)-kb4v``. liblxc forks to make the node inside the container.
+    public func addDeviceNode(_ source: String, at destination: String? = nil) async throws {
+        try await offload { try self.addDeviceNode(source, at: destination) }
+    }
+
+    /// Takes a device away from the container without blocking the caller's thread; see
+    /// ``removeDeviceNode(_:at:)-199ql``.
+    public func removeDeviceNode(_ source: String, at destination: String? = nil) async throws {
+        try await offload { try self.removeDeviceNode(source, at: destination) }
+    }
+
+    /// Mounts in the running container without blocking the caller's thread; see
+    /// ``mount(_:at:type:flags:data:)-6viq3``. liblxc forks to enter the container's mount namespace.
+    public func mount(_ source: String?, at target: String, type: String? = nil,
+                      flags: MountFlags = [], data: String? = nil) async throws {
+        try await offload { try self.mount(source, at: target, type: type, flags: flags, data: data) }
+    }
+
+    /// Unmounts in the running container without blocking the caller's thread; see
+    /// ``unmount(_:flags:)-83tru``.
+    public func unmount(_ target: String, flags: UnmountFlags = []) async throws {
+        try await offload { try self.unmount(target, flags: flags) }
     }
 }

@@ -23,7 +23,7 @@ extension Container {
         }
     }
 
-    /// Replaces the container's id maps (`lxc.idmap`) on this handle; ``saveConfig(to:)``
+    /// Replaces the container's id maps (`lxc.idmap`) on this handle; ``saveConfig(to:)-6j074``
     /// writes them to the configuration file. An empty list makes the container privileged.
     ///
     /// Maps of one kind must not overlap, inside the container or on the host. Set before

@@ -10,13 +10,13 @@ extension Container {
     /// When no configuration has been loaded or set on this handle, liblxc's default
     /// configuration (`lxc.default_config`, usually `/etc/lxc/default.conf`) is loaded first,
     /// as liblxc itself does. Items set on the handle before `create` are written into the
-    /// new configuration file, and so are items saved with ``saveConfig(to:)`` before `create`
+    /// new configuration file, and so are items saved with ``saveConfig(to:)-6j074`` before `create`
     /// (liblxc's workflow): a container directory that holds only such a configuration file
     /// is created into, and the file is put back as it was if the create fails. A directory
     /// that holds anything else, or is a symbolic link, is refused and left untouched (liblxc
     /// removes the whole directory when a create fails). The create holds the container's
     /// lock, and one that is killed leaves the container ``ContainerState/incomplete`` for
-    /// ``repairIncomplete(in:)``. The corresponding liblxc call is `c->create`.
+    /// ``repairIncomplete(in:)-1e449``. The corresponding liblxc call is `c->create`.
     ///
     /// ```swift
     /// try container.create(template: "busybox", options: .quiet)
@@ -565,7 +565,7 @@ extension Container {
     /// The destroy holds the container's lock and first marks the directory with liblxc's
     /// `partial` file, so that one killed half-way leaves a container that is
     /// ``ContainerState/incomplete`` (and that liblxc will not start) for
-    /// ``repairIncomplete(in:)`` to finish. A container directory that is a symbolic link is
+    /// ``repairIncomplete(in:)-1e449`` to finish. A container directory that is a symbolic link is
     /// refused: nothing is removed through it. The corresponding liblxc calls are
     /// `c->destroy`, and `c->destroy_with_snapshots` when `includingSnapshots` is true.
     ///
@@ -628,7 +628,7 @@ extension Container {
     /// the library makes those two steps itself (the same `c->clone` and `c->destroy`
     /// calls), recording between them which one it is in, so that a rename killed half-way
     /// is either undone (while copying) or finished (while removing the old name) by
-    /// ``repairIncomplete(in:)``. The corresponding liblxc call is `c->rename`.
+    /// ``repairIncomplete(in:)-1e449``. The corresponding liblxc call is `c->rename`.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/invalidArgument`` for a bad name;
     ///   ``LXCError/Kind/wrongState`` when the container is running or has snapshots (liblxc

@@ -19,7 +19,7 @@ extension Container {
     ///
     /// Sets the `lxc.log.file` config item (go-lxc's `SetLogFile`): liblxc opens the file at
     /// once, appending and making it when it is missing, and the calls on this handle, and
-    /// the container started from it, log there; ``saveConfig(to:)`` keeps it for later
+    /// the container started from it, log there; ``saveConfig(to:)-6j074`` keeps it for later
     /// starts. While a program routes liblxc's log to a file of its own with
     /// ``LXC/startLogging(_:)``, liblxc writes there instead. Errors then quote the lines of
     /// that file that name the container (see ``LXCError/log``). The corresponding liblxc

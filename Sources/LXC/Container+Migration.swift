@@ -78,7 +78,7 @@ extension Container {
     ///
     /// The options are passed as liblxc's `struct migrate_opts` with its size. For
     /// ``MigrationCommand/featureCheck`` the call succeeds only when CRIU has every feature of
-    /// ``MigrationOptions/featuresToCheck``; ``supportedMigrationFeatures(_:)`` says which.
+    /// ``MigrationOptions/featuresToCheck``; ``supportedMigrationFeatures(_:)-47axk`` says which.
     /// The corresponding liblxc call is `c->migrate`.
     ///
     /// ```swift
@@ -223,10 +223,7 @@ extension Container {
     /// CRIU's `Error (file:line): reason` lines written to `path` after `offset`, without
     /// the timestamps CRIU puts before them, at most the last eight.
     static func criuErrors(inLog path: String, from offset: off_t) -> [String] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        guard let text = readToEnd(fd: fd, from: offset) else { return [] }
+        guard let text = readFile(path, from: offset) else { return [] }
         return criuErrors(in: text)
     }
 
@@ -238,13 +235,9 @@ extension Container {
         return Array(lines.suffix(8))
     }
 
-    /// Where `criu` is on PATH, as liblxc's `execvp` would find it.
+    /// Where `criu` is on PATH, where liblxc looks for it (with `PATH` unset, nowhere).
     static func criuPath() -> String? {
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        for directory in path.split(separator: ":") where access("\(directory)/criu", X_OK) == 0 {
-            return "\(directory)/criu"
-        }
-        return nil
+        executableInPath("criu")
     }
 
     static func describe(_ features: MigrationFeatures) -> String {
@@ -265,4 +258,14 @@ extension Container {
 
     @available(*, unavailable, renamed: "restore(from:verbose:)")
     public func restore(_ directory: String, _ verbose: Bool) throws { try restore(from: directory, verbose: verbose) }
+}
+
+extension Container {
+    /// Asks CRIU which features it has without blocking the caller's thread; see
+    /// ``supportedMigrationFeatures(_:)-47axk``. liblxc runs `criu check` once per feature.
+    public func supportedMigrationFeatures(_ features: MigrationFeatures = [.memoryTracking, .lazyPages]) async throws
+        -> MigrationFeatures
+    {
+        try await offload { try self.supportedMigrationFeatures(features) }
+    }
 }

@@ -57,7 +57,7 @@ extension Container {
     /// Waits until the running container has an IP address (a DHCP lease, or a static
     /// address its init sets up) and returns its addresses.
     ///
-    /// Asks ``ipAddresses(interface:family:scope:)`` every 100 ms.
+    /// Asks ``ipAddresses(interface:family:scope:)-1adzn`` every 100 ms.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/timedOut`` when there is none after `timeout`;
     ///   ``LXCError/Kind/wrongState`` when the container is not running or stops while waiting.
@@ -199,5 +199,34 @@ extension Validate {
             throw LXCError.invalid(operation, container,
                                    "network interface name \(quoted(name)) contains \"/\", \":\", white space or a control character")
         }
+    }
+}
+
+extension Container {
+    // MARK: async forms
+
+    /// Lists the network interfaces without blocking the caller's thread; see ``interfaces()-6qvte``.
+    /// liblxc forks to enter the container's network namespace.
+    public func interfaces() async throws -> [String] {
+        try await offload { try self.interfaces() }
+    }
+
+    /// Lists the IP addresses without blocking the caller's thread; see
+    /// ``ipAddresses(interface:family:scope:)-1adzn``. liblxc forks to enter the container's
+    /// network namespace.
+    public func ipAddresses(interface: String? = nil, family: AddressFamily? = nil, scope: Int32 = 0) async throws -> [String] {
+        try await offload { try self.ipAddresses(interface: interface, family: family, scope: scope) }
+    }
+
+    /// Moves a host device into the container without blocking the caller's thread; see
+    /// ``attachInterface(_:as:)-5es4e``.
+    public func attachInterface(_ device: String, as nameInside: String? = nil) async throws {
+        try await offload { try self.attachInterface(device, as: nameInside) }
+    }
+
+    /// Moves a device out of the container without blocking the caller's thread; see
+    /// ``detachInterface(_:as:)-4s8ag``.
+    public func detachInterface(_ device: String, as hostName: String? = nil) async throws {
+        try await offload { try self.detachInterface(device, as: hostName) }
     }
 }

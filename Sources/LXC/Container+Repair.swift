@@ -58,7 +58,7 @@ extension Container {
         return repaired
     }
 
-    /// Repairs what is incomplete of this container (see ``repairIncomplete(in:)``), and
+    /// Repairs what is incomplete of this container (see ``repairIncomplete(in:)-1e449``), and
     /// reloads its configuration.
     ///
     /// - Returns: what was done, or nil when nothing was incomplete.
@@ -75,7 +75,7 @@ extension Container {
     /// The names in an lxcpath that an interrupted operation left something incomplete of:
     /// the container itself (``ContainerState/incomplete``, which may have no configuration
     /// yet, so that ``names(_:in:)`` does not list it, as liblxc's listing does not) or one of
-    /// its snapshots. ``repairIncomplete(in:)`` repairs them.
+    /// its snapshots. ``repairIncomplete(in:)-1e449`` repairs them.
     ///
     /// - Throws: ``LXCError`` for a bad lxcpath.
     public static func incompleteNames(in lxcpath: String? = nil) throws -> [String] {
@@ -256,7 +256,7 @@ extension Container {
 
     /// After a copy into `name` failed: removes what liblxc left of it and its intent, and
     /// returns `error`, which says so when the removal failed too (the container then stays
-    /// incomplete for ``repairIncomplete(in:)``).
+    /// incomplete for ``repairIncomplete(in:)-1e449``).
     static func removeHalfMadeCopy(_ name: String, in lxcpath: String, operation: String, after error: LXCError) -> LXCError {
         var error = error
         do {
@@ -347,14 +347,14 @@ extension Container {
         if geteuid() != 0, let text, lastConfigValue("lxc.idmap", in: text) == nil {
             let defaults = lxc_get_global_config_item("lxc.default_config").map { String(cString: $0) }
             idMaps = (defaults.flatMap(readWholeFile) ?? "").split(separator: "\n").filter {
-                $0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("lxc.idmap")
+                $0.trimmingBlanks().hasPrefix("lxc.idmap")
             }
         }
         let rootfs = text.flatMap { lastConfigValue("lxc.rootfs.path", in: $0) } ?? ""
         if idMaps.isEmpty && text != nil && !rootfs.isEmpty && rootfsIsInside(rootfs, directory: directory) { return }
         if idMaps.isEmpty && text != nil && rootfs.isEmpty && ownRootfs == nil { return }
         lines.removeAll { line in
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            let trimmed = line.trimmingBlanks()
             return trimmed.hasPrefix("lxc.rootfs.path") || trimmed.hasPrefix("lxc.rootfs =")
         }
         if !rootfs.isEmpty && rootfsIsInside(rootfs, directory: directory) {
@@ -404,5 +404,25 @@ extension Container {
                            code: code, kind: .failed)
         }
         removeFileDurably(saved)
+    }
+}
+
+extension Container {
+    // MARK: async forms
+
+    /// Repairs this container's interrupted operation without blocking the caller's thread;
+    /// see ``repairIncomplete()-twdy``.
+    @discardableResult
+    public func repairIncomplete() async throws -> RepairedOperation? {
+        try await offload { try self.repairIncomplete() }
+    }
+
+    /// Repairs the interrupted operations in `lxcpath` without blocking the caller's thread;
+    /// see ``repairIncomplete(in:)-1e449``.
+    @discardableResult
+    public static func repairIncomplete(in lxcpath: String? = nil) async throws -> [RepairedOperation] {
+        try await BlockingExecutor.shared.run(operation: "repairIncomplete", container: nil) {
+            try Container.repairIncomplete(in: lxcpath)
+        }
     }
 }

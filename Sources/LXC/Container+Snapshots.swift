@@ -11,7 +11,7 @@ extension Container {
     /// zfs and lvm, and writes the time into the snapshot. The comment reaches liblxc as a
     /// memory file (`memfd_create`), which leaves nothing behind. The snapshot is taken under
     /// the container's lock, and a snapshot killed half-way is listed as incomplete
-    /// (``Snapshot/isComplete``) until ``repairIncomplete(in:)`` removes it. The
+    /// (``Snapshot/isComplete``) until ``repairIncomplete(in:)-1e449`` removes it. The
     /// corresponding liblxc call is `c->snapshot`.
     ///
     /// ```swift

@@ -9,7 +9,7 @@ public enum MigrationCommand: Sendable, Hashable, CustomStringConvertible {
     /// Restore the container from the options' directory (`MIGRATE_RESTORE`).
     case restore
     /// Ask CRIU which of the options' ``MigrationOptions/featuresToCheck`` this host has
-    /// (`MIGRATE_FEATURE_CHECK`); see ``Container/supportedMigrationFeatures(_:)``.
+    /// (`MIGRATE_FEATURE_CHECK`); see ``Container/supportedMigrationFeatures(_:)-47axk``.
     case featureCheck
 
     var rawValue: UInt32 {

@@ -1,4 +1,4 @@
-/// CRIU features that ``Container/supportedMigrationFeatures(_:)`` can check for.
+/// CRIU features that ``Container/supportedMigrationFeatures(_:)-47axk`` can check for.
 public struct MigrationFeatures: OptionSet, Sendable, Hashable {
     /// The `CRIU_FEATURE_*` bits of liblxc's `features_to_check`.
     public let rawValue: UInt64

@@ -1,4 +1,4 @@
-/// Flags for ``Container/mount(_:at:type:flags:data:)``: the `mountflags` of mount(2).
+/// Flags for ``Container/mount(_:at:type:flags:data:)-6viq3``: the `mountflags` of mount(2).
 public struct MountFlags: OptionSet, Sendable, Hashable {
     /// The `MS_*` bits of mount(2).
     public let rawValue: UInt

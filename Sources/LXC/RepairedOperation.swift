@@ -1,4 +1,4 @@
-/// What ``Container/repairIncomplete(in:)`` did about one operation that had been
+/// What ``Container/repairIncomplete(in:)-1e449`` did about one operation that had been
 /// interrupted.
 public struct RepairedOperation: Sendable, Hashable, CustomStringConvertible {
     /// What became of the interrupted operation.

@@ -24,7 +24,7 @@ public struct Snapshot: Sendable, Hashable, CustomStringConvertible {
     /// Whether the snapshot is whole. It is not when the snapshot or its destruction was
     /// interrupted (its process killed): liblxc had not yet written its time, or the
     /// snapshot is marked as being made or destroyed. An incomplete snapshot is not
-    /// restored; ``Container/repairIncomplete(in:)`` removes it.
+    /// restored; ``Container/repairIncomplete(in:)-1e449`` removes it.
     public var isComplete: Bool = true
 
     /// Makes a snapshot description (liblxc makes them; this is for tests and callers that

@@ -1,4 +1,4 @@
-/// Flags for ``Container/unmount(_:flags:)``: the `flags` of umount2(2).
+/// Flags for ``Container/unmount(_:flags:)-83tru``: the `flags` of umount2(2).
 public struct UnmountFlags: OptionSet, Sendable, Hashable {
     /// The `MS_*` bits of mount(2).
     public let rawValue: UInt

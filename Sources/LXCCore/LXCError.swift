@@ -36,7 +36,7 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
         /// liblxc reported a failure; ``LXCError/message`` and ``LXCError/log`` say what it was.
         public static let failed = Kind(rawValue: "failed")
 
-        /// The kind's name, as in `LXCError.Kind.wrongState` → `"wrongState"`.
+        /// The kind in words, as in `LXCError.Kind.wrongState` → `"wrong state"`.
         public var description: String { rawValue }
     }
 

@@ -28,9 +28,7 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
     /// Parses liblxc's timestamp text, `"YYYY:MM:DD HH:MM:SS"`; nil for anything else
     /// (white space around it is ignored).
     public init?(liblxcTimestamp text: String) {
-        var bytes = Array(text.utf8)
-        while let last = bytes.last, last == 0x20 || last == 0x0A || last == 0x0D || last == 0x09 { bytes.removeLast() }
-        while let first = bytes.first, first == 0x20 || first == 0x0A || first == 0x0D || first == 0x09 { bytes.removeFirst() }
+        let bytes = Array(text.trimmingBlanks().utf8)
         // YYYY:MM:DD HH:MM:SS
         guard bytes.count == 19 else { return nil }
         let separators: [Int: UInt8] = [4: UInt8(ascii: ":"), 7: UInt8(ascii: ":"), 10: UInt8(ascii: " "),

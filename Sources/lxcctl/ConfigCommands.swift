@@ -48,7 +48,7 @@ struct Config: AsyncParsableCommand {
         func run() async throws {
             let container = try global.existingContainer(name)
             try container.setConfigItem(key, to: value)
-            try container.saveConfig()
+            try await container.saveConfig()
         }
     }
 
@@ -66,7 +66,7 @@ struct Config: AsyncParsableCommand {
         func run() async throws {
             let container = try global.existingContainer(name)
             try container.clearConfigItem(key)
-            try container.saveConfig()
+            try await container.saveConfig()
         }
     }
 

@@ -27,7 +27,7 @@ struct Repair: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let done = try Container.repairIncomplete(in: global.lxcpath)
+        let done = try await Container.repairIncomplete(in: global.lxcpath)
         let rows = done.map {
             Row(container: $0.container, operation: $0.operation, outcome: $0.outcome == .undone ? "undone" : "finished",
                 details: $0.details)

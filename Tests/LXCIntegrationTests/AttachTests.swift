@@ -593,7 +593,7 @@ struct AttachTests {
             #expect(try await container.run(["sh", "-c", "exit 7"]) == .exited(7))
             let result = try await container.output(of: ["sh", "-c", "echo out; echo err >&2"], input: [])
             #expect(result.standardOutputString == "out\n" && result.standardErrorString == "err\n")
-            let process = try container.spawn(["sh", "-c", "exit 6"])
+            let process = try await container.spawn(["sh", "-c", "exit 6"])
             #expect(try await process.wait() == .exited(6))
         }
     }

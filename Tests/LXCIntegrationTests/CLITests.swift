@@ -76,7 +76,7 @@ struct CLITests {
             try container.setConfigItem("lxc.net.0.link", to: bridge)
             try container.setConfigItem("lxc.net.0.flags", to: "up")
             try container.setConfigItem("lxc.net.0.ipv4.address", to: "\(address)/24")
-            try container.saveConfig()
+            try await container.saveConfig()
             try HostTools.removeDHCPClient(from: container, in: sandbox)
 
             let stopped = try json(try await lxcctl(sandbox, "info", name, "--format", "json"))

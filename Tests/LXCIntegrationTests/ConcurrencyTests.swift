@@ -162,4 +162,59 @@ struct SameNameTests {
             #expect(!container.isDefined)
         }
     }
+
+    /// The async forms of the calls that fork or write to disk outside the lifecycle: each
+    /// does what its blocking form does.
+    @Test func asyncFormsOfNetworkSpawnAndSaveCalls() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await sandbox.busybox()
+            try await container.start()
+            #expect(try await container.interfaces().contains("lo"))
+            #expect(try await container.ipAddresses(family: .ipv4).isEmpty, "no interface but lo")
+            let process = try await container.spawn(["/bin/sh", "-c", "exit 3"])
+            #expect(try await process.wait() == .exited(3))
+
+            try container.setConfigItem("lxc.init.cwd", to: "/tmp")
+            try await container.saveConfig()
+            let fresh = try Container(name: container.name, lxcpath: sandbox.lxcpath)
+            #expect(try fresh.configItem("lxc.init.cwd") == "/tmp", "the saved file has the item")
+            try await container.stop()
+            #expect(try await container.repairIncomplete() == nil, "nothing was interrupted")
+        }
+    }
+
+    @Test(.privilegedOnly("it makes device nodes (CAP_MKNOD) and a shared mount point on the host (mount --make-shared)"))
+    func asyncFormsOfDeviceAndMountCalls() async throws {
+        try await Sandbox.with { sandbox in
+            let source = "\(sandbox.lxcpath)/mount-source"
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try "from the host\n".write(toFile: "\(source)/hello", atomically: true, encoding: .utf8)
+            let container = try await sandbox.busybox()
+            let shared = "\(sandbox.lxcpath)/shmounts-\(container.name)"
+            try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+            try HostTools.require(["mount", "--bind", shared, shared])
+            defer { _ = try? HostTools.run(["umount", "-l", shared]) }
+            try HostTools.require(["mount", "--make-shared", shared])
+            try container.setConfigItem("lxc.mount.auto", to: "shmounts:\(shared):/dev/.lxc-mounts")
+            try await container.saveConfig()
+            try await container.start()
+            let pid = try #require(container.initPID)
+
+            let node = "/proc/\(pid)/root/dev/swlx-null"
+            try await container.addDeviceNode("/dev/null", at: "/dev/swlx-null")
+            var info = stat()
+            #expect(stat(node, &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "the node exists in the container")
+            try await container.removeDeviceNode("/dev/null", at: "/dev/swlx-null")
+            #expect(stat(node, &info) != 0, "the node is gone")
+
+            if LXC.hasAPIExtension("mount_injection_file") {
+                try await container.mount(source, at: "/mnt/swlx", flags: .bind)
+                let seen = try? String(contentsOfFile: "/proc/\(pid)/root/mnt/swlx/hello", encoding: .utf8)
+                #expect(seen == "from the host\n")
+                try await container.unmount("/mnt/swlx")
+                #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)/root/mnt/swlx/hello"))
+            }
+            try await container.stop()
+        }
+    }
 }

@@ -130,7 +130,7 @@ struct CoverageTests {
                     #expect(try container.logLevel() == level)
                 }
                 try container.setLogLevel(.trace)
-                try container.saveConfig()
+                try await container.saveConfig()
 
                 try await container.start()
                 try await container.stop()

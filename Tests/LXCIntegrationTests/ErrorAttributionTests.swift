@@ -27,9 +27,9 @@ struct ErrorAttributionTests {
 
             let missingRootfs = "\(sandbox.lxcpath)/missing-rootfs-of-\(noRootfs.name)"
             try noRootfs.setConfigItem("lxc.rootfs.path", to: "dir:\(missingRootfs)")
-            try noRootfs.saveConfig()
+            try await noRootfs.saveConfig()
             try noInit.setConfigItem("lxc.init.cmd", to: "/no-such-init-of-\(noInit.name)")
-            try noInit.saveConfig()
+            try await noInit.saveConfig()
 
             // A second handle on the snapshotted container, for calls of its own there.
             let sameContainer = try sandbox.container(shared.name)

@@ -28,7 +28,7 @@ struct FailedStartCgroupTests {
                 default:
                     try container.setConfigItem("lxc.mount.entry", to: "\(sandbox.lxcpath)/no-such-directory mnt none bind 0 0")
                 }
-                try container.saveConfig()
+                try await container.saveConfig()
                 containers.append((kind, container))
             }
             for (_, container) in containers {

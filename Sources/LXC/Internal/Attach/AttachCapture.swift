@@ -1,6 +1,5 @@
 import CLXC
 import Glibc
-import Synchronization
 
 // Reading what an attached program prints while it runs.
 //
@@ -23,7 +22,7 @@ final class AttachCancellation: Sendable {
         var process: AttachedProcess?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Remembers the process to kill; kills it at once when cancellation came first.
     func register(_ process: AttachedProcess) {
@@ -135,15 +134,8 @@ final class CaptureLoop {
     private func readAvailable(_ kind: OutputStreamKind, sink: (OutputStreamKind, UnsafeRawBufferPointer) -> Void) {
         let fd = kind == .standardOutput ? standardOutput : standardError
         guard fd >= 0 else { return }
-        let outcome = withUnsafeTemporaryAllocation(byteCount: Self.chunkSize, alignment: 1) { buffer -> Int in
-            var got: Int
-            repeat {
-                got = read(fd, buffer.baseAddress, Self.chunkSize)
-            } while got < 0 && errno == EINTR
-            if got > 0 { sink(kind, UnsafeRawBufferPointer(rebasing: buffer[..<got])) }
-            return got < 0 && errno == EAGAIN ? 1 : got
-        }
-        if outcome <= 0 {
+        let got = Self.readChunk(fd, kind, sink: sink)
+        if got == 0 || (got < 0 && errno != EAGAIN) {
             if kind == .standardOutput { Self.closeFD(&standardOutput) } else { Self.closeFD(&standardError) }
         }
     }
@@ -156,17 +148,21 @@ final class CaptureLoop {
             while budget > 0 {
                 let fd = kind == .standardOutput ? standardOutput : standardError
                 guard fd >= 0 else { break }
-                let got = withUnsafeTemporaryAllocation(byteCount: Self.chunkSize, alignment: 1) { buffer -> Int in
-                    var got: Int
-                    repeat {
-                        got = read(fd, buffer.baseAddress, Self.chunkSize)
-                    } while got < 0 && errno == EINTR
-                    if got > 0 { sink(kind, UnsafeRawBufferPointer(rebasing: buffer[..<got])) }
-                    return got
-                }
+                let got = Self.readChunk(fd, kind, sink: sink)
                 if got <= 0 { break }
                 budget -= got
             }
+        }
+    }
+
+    /// Reads one chunk from `fd` and passes it to `sink`: `read`'s result, with `errno` as
+    /// it left it.
+    private static func readChunk(_ fd: Int32, _ kind: OutputStreamKind,
+                                  sink: (OutputStreamKind, UnsafeRawBufferPointer) -> Void) -> Int {
+        withUnsafeTemporaryAllocation(byteCount: chunkSize, alignment: 1) { buffer -> Int in
+            let got = retryingOnInterrupt { read(fd, buffer.baseAddress, chunkSize) }
+            if got > 0 { sink(kind, UnsafeRawBufferPointer(rebasing: buffer[..<got])) }
+            return got
         }
     }
 
@@ -201,14 +197,11 @@ func writeWithoutSIGPIPE(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -
     sigaddset(&pipeSignal, SIGPIPE)
     var previous = sigset_t()
     pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-    var written: Int
-    repeat {
-        written = write(fd, bytes, count)
-    } while written < 0 && errno == EINTR
+    let written = retryingOnInterrupt { write(fd, bytes, count) }
     let code = errno
     if written < 0 && code == EPIPE {
         var timeout = timespec(tv_sec: 0, tv_nsec: 0)
-        while sigtimedwait(&pipeSignal, nil, &timeout) < 0 && errno == EINTR {}
+        _ = retryingOnInterrupt { sigtimedwait(&pipeSignal, nil, &timeout) }
     }
     pthread_sigmask(SIG_SETMASK, &previous, nil)
     errno = code
@@ -221,19 +214,20 @@ final class StreamingCapture: Sendable {
     let operation: String
     private let cancellation = AttachCancellation()
 
-    private struct State {
+    private struct State: @unchecked Sendable {
+        // @unchecked: `loop` came in `sending` and is reached only through `state`'s lock.
         var loop: CaptureLoop
         /// Chunks read but not handed out yet (one poll can find both pipes ready).
         var pending: [CommandOutputEvent] = []
         var finished = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(process: AttachedProcess, loop: sending CaptureLoop, operation: String) {
         self.process = process
         self.operation = operation
-        self.state = Mutex(State(loop: loop))
+        self.state = Locked(State(loop: loop))
         cancellation.register(process)
     }
 

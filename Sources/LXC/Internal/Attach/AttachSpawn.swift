@@ -47,10 +47,9 @@ enum ExecReport {
     /// cannot make it wait.
     static func read(_ fd: Int32) -> ExecOutcome {
         var report: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
-        var got: Int
-        repeat {
-            got = withUnsafeMutableBytes(of: &report) { Glibc.read(fd, $0.baseAddress, $0.count) }
-        } while got < 0 && errno == EINTR
+        let got = retryingOnInterrupt {
+            withUnsafeMutableBytes(of: &report) { Glibc.read(fd, $0.baseAddress, $0.count) }
+        }
         guard got >= 1, report.0 == reachedMarker else { return .failedBeforeExec }
         if got == 6 && report.1 == directoryMarker {
             return .workingDirectoryFailed(withUnsafeBytes(of: report) { $0.loadUnaligned(fromByteOffset: 2, as: Int32.self) })

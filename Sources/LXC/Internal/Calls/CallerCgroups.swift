@@ -135,10 +135,7 @@ enum CallerCgroups {
     /// their end with.
     static func hasChildren() -> Bool? {
         var info = siginfo_t()
-        var result: Int32
-        repeat {
-            result = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | __WALL)
-        } while result < 0 && errno == EINTR
+        let result = retryingOnInterrupt { waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | __WALL) }
         if result == 0 { return true }
         return errno == ECHILD ? false : nil
     }
@@ -234,11 +231,7 @@ enum CallerCgroups {
         /// Whether the kernel marked `fd` since the last poll, or the poll failed.
         private static func changed(_ fd: Int32) -> Bool {
             var entry = pollfd(fd: fd, events: Int16(POLLPRI), revents: 0)
-            var ready: Int32
-            repeat {
-                ready = poll(&entry, 1, 0)
-            } while ready < 0 && errno == EINTR
-            return ready != 0
+            return retryingOnInterrupt { poll(&entry, 1, 0) } != 0
         }
 
         /// The inode of this process's mount namespace, or 0 when it cannot be found.

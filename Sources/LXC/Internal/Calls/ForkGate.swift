@@ -20,35 +20,21 @@ enum ForkGate {
         var waitingStarts = 0
     }
 
-    private final class Gate: @unchecked Sendable {
-        // @unchecked: `state` is read and written only while `mutex` is held.
-        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-        var state = State()
-
-        init() {
-            mutex.initialize(to: pthread_mutex_t())
-            pthread_mutex_init(mutex, nil)
-            condition.initialize(to: pthread_cond_t())
-            pthread_cond_init(condition, nil)
-        }
-    }
-
-    private static let gate = Gate()
+    private static let gate = Locked(State())
 
     /// Runs a start: waits until no forking call is inside liblxc.
     static func asStart<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(gate.mutex)
-        gate.state.waitingStarts += 1
-        while gate.state.forks > 0 { pthread_cond_wait(gate.condition, gate.mutex) }
-        gate.state.waitingStarts -= 1
-        gate.state.starts += 1
-        pthread_mutex_unlock(gate.mutex)
+        // Counted as waiting first, so that no fork enters meanwhile.
+        gate.withLock { $0.waitingStarts += 1 }
+        gate.withLock(waitingUntil: { $0.forks == 0 }) { state in
+            state.waitingStarts -= 1
+            state.starts += 1
+        }
         defer {
-            pthread_mutex_lock(gate.mutex)
-            gate.state.starts -= 1
-            if gate.state.starts == 0 { pthread_cond_broadcast(gate.condition) }
-            pthread_mutex_unlock(gate.mutex)
+            gate.withLock { state in
+                state.starts -= 1
+                if state.starts == 0 { gate.wakeAll() }
+            }
         }
         return try body()
     }
@@ -87,19 +73,14 @@ enum ForkGate {
 
     /// Waits until no start is inside liblxc or waiting to enter, then counts a fork in.
     private static func enterFork() {
-        pthread_mutex_lock(gate.mutex)
-        while gate.state.starts > 0 || gate.state.waitingStarts > 0 {
-            pthread_cond_wait(gate.condition, gate.mutex)
-        }
-        gate.state.forks += 1
-        pthread_mutex_unlock(gate.mutex)
+        gate.withLock(waitingUntil: { $0.starts == 0 && $0.waitingStarts == 0 }) { $0.forks += 1 }
     }
 
     /// Counts a fork out; lets waiting starts in when it was the last.
     private static func leaveFork() {
-        pthread_mutex_lock(gate.mutex)
-        gate.state.forks -= 1
-        if gate.state.forks == 0 { pthread_cond_broadcast(gate.condition) }
-        pthread_mutex_unlock(gate.mutex)
+        gate.withLock { state in
+            state.forks -= 1
+            if state.forks == 0 { gate.wakeAll() }
+        }
     }
 }

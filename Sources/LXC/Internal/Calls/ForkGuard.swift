@@ -13,6 +13,11 @@ import Glibc
 /// A `pthread_atfork` handler takes a mutex before any fork in the process and releases it
 /// after; ``BlockingExecutor`` holds it around `pthread_create`. Threads made by others
 /// (Swift's runtime, Dispatch) are not covered.
+///
+/// The mutex and its handlers are C (`shim.h`), the one lock that is not a ``Locked``: the
+/// child handler runs in the forked child, which must run no Swift code (a Swift global's
+/// accessor may wait there for the runtime's once-lock, which another thread held at the
+/// moment of the fork), and the handlers need a mutex with a fixed address from the start.
 enum ForkGuard {
     /// Registers the fork handlers (C functions, see `shim.h`) once; true when they are in place.
     private static let registered: Bool = clxc_fork_guard_install() == 0

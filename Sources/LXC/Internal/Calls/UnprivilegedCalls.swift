@@ -22,6 +22,10 @@ import Glibc
 enum UnprivilegedCalls {
     /// Held across one unprivileged create, start (or CRIU restore), save or destroy, the
     /// `userNamespaceHelpers` and `startsContainer` kinds of the call path (LiblxcCall.swift).
+    /// One of the three locks of the library that are held across a call into liblxc, with
+    /// `Handle.configWrites` (a handle's configuration writes and daemonized start) and
+    /// ``ContainerLocks`` (the operations on a container's directory); none is held across a
+    /// wait on a container.
     private static let lock = Locked<Void>(())
 
     /// Runs `body` (a create, start, restore, save or destroy) alone among the process's others when

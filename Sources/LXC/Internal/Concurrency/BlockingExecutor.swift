@@ -9,19 +9,32 @@ import Glibc
 /// gets a thread: an idle one if there is one, otherwise a new one. Idle threads wait a few
 /// seconds for more work and then end, so a burst of a hundred calls costs a hundred threads
 /// only while it lasts.
-final class BlockingExecutor: @unchecked Sendable {
-    // @unchecked: every stored var below is read and written only while `mutex` is held.
-
+final class BlockingExecutor: Sendable {
     static let shared = BlockingExecutor()
 
     typealias Job = @Sendable () -> Void
 
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var jobs: [Job] = []
-    private var firstJob = 0
-    private var idleThreads = 0
-    private var liveThreads = 0
+    private struct State {
+        var jobs: [Job] = []
+        var firstJob = 0
+        var idleThreads = 0
+        var liveThreads = 0
+
+        var hasJob: Bool { firstJob < jobs.count }
+
+        mutating func takeJob() -> Job? {
+            guard firstJob < jobs.count else { return nil }
+            let job = jobs[firstJob]
+            firstJob += 1
+            if firstJob == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                firstJob = 0
+            }
+            return job
+        }
+    }
+
+    private let state = Locked(State())
     /// How long an idle thread waits for a job before it ends.
     private let idleSeconds = 5
     /// Calls of this executor still running after their callers stopped waiting.
@@ -29,50 +42,29 @@ final class BlockingExecutor: @unchecked Sendable {
 
     /// Makes an executor. The library uses ``shared``; tests make their own so that what
     /// they count is theirs alone.
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        condition = .allocate(capacity: 1)
-        condition.initialize(to: pthread_cond_t())
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    /// Every thread holds the executor until its work loop ends, so by now none is left
-    /// waiting on the mutex or the condition.
-    deinit {
-        pthread_cond_destroy(condition)
-        condition.deallocate()
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
+    init() {}
 
     /// The number of threads that exist now, busy or idle.
     var threadCount: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return liveThreads
+        state.withLock { $0.liveThreads }
     }
 
     /// Runs `job` on an executor thread.
     func submit(_ job: @escaping Job) {
-        pthread_mutex_lock(mutex)
-        jobs.append(job)
-        let pending = jobs.count - firstJob
-        let spawn = pending > idleThreads
-        if spawn { liveThreads += 1 } else { pthread_cond_signal(condition) }
-        pthread_mutex_unlock(mutex)
+        let spawn = state.withLock { state -> Bool in
+            state.jobs.append(job)
+            let spawn = state.jobs.count - state.firstJob > state.idleThreads
+            if spawn { state.liveThreads += 1 }
+            return spawn
+        }
+        if !spawn { state.wakeOne() }
         if spawn && !startThread() {
             // No thread could be made: run it here rather than lose it. The caller is a task
             // on the cooperative pool, which blocks; that is still better than never resuming.
-            pthread_mutex_lock(mutex)
-            liveThreads -= 1
-            let orphan = takeJob()
-            pthread_mutex_unlock(mutex)
+            let orphan = state.withLock { state -> Job? in
+                state.liveThreads -= 1
+                return state.takeJob()
+            }
             orphan?()
         }
     }
@@ -86,44 +78,28 @@ final class BlockingExecutor: @unchecked Sendable {
         }
     }
 
-    private func takeJob() -> Job? {
-        guard firstJob < jobs.count else { return nil }
-        let job = jobs[firstJob]
-        firstJob += 1
-        if firstJob == jobs.count {
-            jobs.removeAll(keepingCapacity: true)
-            firstJob = 0
-        }
-        return job
-    }
-
     private func startThread() -> Bool {
         DetachedThread.start { self.workLoop() }
     }
 
     private func workLoop() {
-        pthread_mutex_lock(mutex)
-        while true {
-            if let job = takeJob() {
-                pthread_mutex_unlock(mutex)
-                job()
-                pthread_mutex_lock(mutex)
-                continue
-            }
-            idleThreads += 1
-            var deadline = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &deadline)
-            deadline.tv_sec += idleSeconds
-            var timedOut = false
-            while firstJob >= jobs.count && !timedOut {
-                timedOut = pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT
-            }
-            idleThreads -= 1
-            if firstJob >= jobs.count {
-                liveThreads -= 1
-                pthread_mutex_unlock(mutex)
-                return
-            }
+        while let job = nextJob() { job() }
+    }
+
+    /// The next job; when there is none, waits up to `idleSeconds` for one. Nil when none
+    /// came: the thread is then counted out and ends.
+    private func nextJob() -> Job? {
+        let job = state.withLock { state -> Job? in
+            if let job = state.takeJob() { return job }
+            state.idleThreads += 1
+            return nil
+        }
+        if let job { return job }
+        return state.withLock(waitingUntil: { $0.hasJob }, deadline: .monotonic(after: .seconds(idleSeconds))) { state in
+            state.idleThreads -= 1
+            let job = state.takeJob()
+            if job == nil { state.liveThreads -= 1 }
+            return job
         }
     }
 }

@@ -1,6 +1,5 @@
 import CLXC
 import Glibc
-import Synchronization
 
 /// Gets a cgroup v1 freeze to the end that liblxc waits for.
 ///
@@ -31,8 +30,14 @@ import Synchronization
 final class FreezeWatchdog: Sendable {
     private let name: String
     private let lxcpath: String
-    private let stopped = Atomic<Bool>(false)
-    private let finished = Atomic<Bool>(false)
+    private struct Progress {
+        /// The freeze returned: the watch is to end.
+        var stopped = false
+        /// The watch ended and no longer touches the container.
+        var finished = false
+    }
+
+    private let progress = Locked(Progress())
 
     /// How long between two looks at the state.
     static let interval: useconds_t = 500_000
@@ -58,18 +63,15 @@ final class FreezeWatchdog: Sendable {
 
     /// Ends the watch and waits until the thread no longer touches the container.
     private func stop() {
-        stopped.store(true, ordering: .releasing)
-        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+        progress.withLock { $0.stopped = true }
+        progress.wakeAll()
+        progress.withLock(waitingUntil: { $0.finished }) { _ in }
     }
 
-    /// Sleeps one interval in small steps, so that the end of the freeze ends the watch soon;
-    /// false when the watch is over.
+    /// Waits one interval, or until the freeze ends; false when the watch is over.
     private func pause() -> Bool {
-        for _ in 0..<(Self.interval / 10_000) {
-            if stopped.load(ordering: .acquiring) { return false }
-            usleep(10_000)
-        }
-        return !stopped.load(ordering: .acquiring)
+        let deadline = timespec.monotonic(after: .microseconds(Self.interval))
+        return progress.withLock(waitingUntil: { $0.stopped }, deadline: deadline) { !$0.stopped }
     }
 
     /// What to write to `freezer.state`, in order, after one look found `state` there;
@@ -88,7 +90,10 @@ final class FreezeWatchdog: Sendable {
     }
 
     private func watch() {
-        defer { finished.store(true, ordering: .releasing) }
+        defer {
+            progress.withLock { $0.finished = true }
+            progress.wakeAll()
+        }
         var container: UnsafeMutablePointer<lxc_container>?
         defer { if let container { _ = lxc_container_put(container) } }
         var freezingLooks = 0

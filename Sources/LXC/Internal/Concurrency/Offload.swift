@@ -18,6 +18,9 @@ enum Deadline {
 
 /// Counts an executor's threads still inside liblxc for calls whose callers stopped waiting.
 final class AbandonedCalls: Sendable {
+    /// An atomic rather than a ``Locked``: a lone counter, read before every async call and
+    /// changed inside a `OneShot`'s lock, which nothing waits on. Thread Sanitizer sees
+    /// atomics.
     let count = Atomic<Int>(0)
     /// Beyond this many, new async calls fail at once instead of adding threads.
     static let limit = 64

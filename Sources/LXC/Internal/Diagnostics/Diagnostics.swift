@@ -58,12 +58,8 @@ struct DiagnosticCursor: Sendable {
                 entries += LiblxcLogLine.severeEntries(in: text, container: nil)
             }
         case let .shared(path, start, _):
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 {
-                defer { close(fd) }
-                if let text = readToEnd(fd: fd, from: start) {
-                    entries += LiblxcLogLine.severeEntries(in: text, container: container)
-                }
+            if let text = readFile(path, from: start) {
+                entries += LiblxcLogLine.severeEntries(in: text, container: container)
             }
         }
         if let text = call?.text() {

@@ -9,10 +9,7 @@ enum CgroupParsing {
 
     /// `text` without leading and trailing blanks and line breaks.
     static func trimmed(_ text: String) -> String {
-        var slice = Substring(text)
-        while let first = slice.first, first == " " || first == "\n" || first == "\t" || first == "\r" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\n" || last == "\t" || last == "\r" { slice = slice.dropLast() }
-        return String(slice)
+        String(text.trimmingBlanks())
     }
 
     /// The value of a file holding one unsigned integer ("901120\n").

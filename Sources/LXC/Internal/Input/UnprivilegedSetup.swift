@@ -115,9 +115,9 @@ enum UnprivilegedSetup {
         }
     }
 
+    /// Whether `program` is on `PATH` or in `/usr/bin` or `/bin`, where the shadow tools live.
     static func isExecutableOnPath(_ program: String) -> Bool {
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-        return (path.split(separator: ":") + ["/usr/bin", "/bin"]).contains { access("\($0)/\(program)", X_OK) == 0 }
+        executableInPath(program, alsoIn: ["/usr/bin", "/bin"]) != nil
     }
 
     /// The directory liblxc could not reach, from its "Could not access X. Please grant it x
@@ -131,14 +131,5 @@ enum UnprivilegedSetup {
             return String(line[start.upperBound..<end.lowerBound])
         }
         return nil
-    }
-}
-
-extension Substring {
-    func trimmingBlanks() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result.removeFirst() }
-        while let last = result.last, last == " " || last == "\t" || last == "\r" { result.removeLast() }
-        return result
     }
 }

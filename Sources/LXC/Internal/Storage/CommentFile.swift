@@ -18,22 +18,11 @@ struct CommentFile {
                            message: "could not make a memory file for the comment: \(errnoDescription(code))",
                            code: code, kind: .failed)
         }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-            }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 {
-                let code = errno
-                Glibc.close(fd)
-                throw LXCError(operation: operation, container: container,
-                               message: "could not write the comment: \(errnoDescription(code))", code: code, kind: .failed)
-            }
-            offset += count
+        if let code = writeAll(fd: fd, Array(text.utf8)) {
+            Glibc.close(fd)
+            throw LXCError(operation: operation, container: container,
+                           message: "could not write the comment: \(errnoDescription(code))", code: code, kind: .failed)
         }
-        bytes.removeAll()
         self.fd = fd
     }
 

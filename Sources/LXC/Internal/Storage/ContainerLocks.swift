@@ -37,21 +37,10 @@ enum ContainerLocks {
     }
 
     private final class Entry: @unchecked Sendable {
-        // @unchecked: `mutex` is a pthread mutex; `users` is changed only under `table`'s lock.
-        let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        // @unchecked: `users` is changed only under `table`'s lock.
+        /// Held across the whole operation, liblxc's calls included.
+        let lock = Locked<Void>(())
         var users = 0
-
-        init() {
-            mutex = .allocate(capacity: 1)
-            mutex.initialize(to: pthread_mutex_t())
-            pthread_mutex_init(mutex, nil)
-        }
-
-        deinit {
-            pthread_mutex_destroy(mutex)
-            mutex.deinitialize(count: 1)
-            mutex.deallocate()
-        }
     }
 
     private static let table = Locked<[Key: Entry]>([:])
@@ -78,14 +67,17 @@ enum ContainerLocks {
             table[key] = entry
             return entry
         }
-        pthread_mutex_lock(entry.mutex)
         defer {
-            pthread_mutex_unlock(entry.mutex)
             table.withLock { table in
                 entry.users -= 1
                 if entry.users == 0 { table[key] = nil }
             }
         }
+        return try entry.lock.withLock { _ in try withFileLock(key, operation: operation, container: container, body) }
+    }
+
+    /// The cross-process layer of ``withLock(_:operation:container:_:)``.
+    private static func withFileLock<R>(_ key: Key, operation: String, container: String?, _ body: () throws -> R) throws -> R {
         // An lxcpath that does not exist holds no container to protect (create makes its
         // lxcpath before it locks).
         guard let path = try LibraryFiles.path(of: .lock, name: key.name, in: key.lxcpath,
@@ -145,9 +137,7 @@ struct LockFile {
             var lock = flock()
             lock.l_type = Int16(F_WRLCK)
             lock.l_whence = Int16(SEEK_SET)
-            var result: Int32
-            repeat { result = fcntl(fd, F_SETLKW, &lock) } while result < 0 && errno == EINTR
-            if result < 0 {
+            if retryingOnInterrupt({ fcntl(fd, F_SETLKW, &lock) }) < 0 {
                 let code = errno
                 close(fd)
                 throw LXCError(operation: operation, container: container,

@@ -2,23 +2,18 @@ import Glibc
 
 // Small file helpers over Glibc, so that the library core does not need Foundation.
 
-/// Runs a system call again for as long as it fails with `EINTR`; the result of the last run
-/// (with `errno` as that run left it).
-@inline(__always)
-func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) -> Result {
-    var result: Result
-    repeat {
-        result = call()
-    } while result < 0 && errno == EINTR
-    return result
-}
+// Reading: one loop (`readBytesToEnd`); the other readers open a file or decode the bytes
+// as text around it.
 
 /// Reads a whole (small) file such as `/proc/self/cgroup`; nil when it cannot be opened.
 func readWholeFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    return readToEnd(fd: fd, from: nil)
+    readFile(path, from: nil)
+}
+
+/// The text of the file at `path` from `offset` (or from its start) to its end; nil when it
+/// cannot be opened or read.
+func readFile(_ path: String, from offset: off_t?) -> String? {
+    readWholeFileBytes(path, from: offset).map { String(decoding: $0, as: UTF8.self) }
 }
 
 /// Reads from `fd` to its end, starting at `offset` with `pread` when one is given.
@@ -26,7 +21,8 @@ func readToEnd(fd: Int32, from offset: off_t?) -> String? {
     readBytesToEnd(fd: fd, from: offset).map { String(decoding: $0, as: UTF8.self) }
 }
 
-/// The bytes from `fd`'s `offset` (with `pread`), or from where it is, to its end.
+/// The bytes from `fd`'s `offset` (with `pread`), or from where it is, to its end: the
+/// library's one read loop.
 func readBytesToEnd(fd: Int32, from offset: off_t?) -> [UInt8]? {
     var bytes: [UInt8] = []
     var position = offset ?? 0
@@ -205,10 +201,10 @@ func directoryEntries(_ path: String, onlyDirectories: Bool = false) -> [String]
     return names
 }
 
-/// The bytes of a whole file; nil when it cannot be opened or read.
-func readWholeFileBytes(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+/// The bytes of a whole file, or from `offset` on; nil when it cannot be opened or read.
+func readWholeFileBytes(_ path: String, from offset: off_t? = nil) -> [UInt8]? {
+    let fd = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else { return nil }
     defer { close(fd) }
-    return readBytesToEnd(fd: fd, from: nil)
+    return readBytesToEnd(fd: fd, from: offset)
 }

@@ -12,7 +12,7 @@ import Glibc
 /// An intent that is still there when nobody holds the container's lock (``ContainerLocks``)
 /// belongs to an operation whose process was killed: the container is then *incomplete*
 /// (``ContainerState/incomplete``), `start` and the restores refuse it, and
-/// ``Container/repairIncomplete(in:)`` uses the intent to finish the operation or undo it.
+/// ``Container/repairIncomplete(in:)-1e449`` uses the intent to finish the operation or undo it.
 ///
 /// Each container directory that an operation is making or removing also holds liblxc's
 /// marker `partial` meanwhile (liblxc makes it itself during `create`), so that liblxc, and

@@ -113,7 +113,7 @@ extension Container {
     /// permission bits, without set-user-id and set-group-id (a container cannot hand the
     /// host a set-user-id program that way); symbolic links inside a copied tree are copied
     /// as links, never followed. `containerPath` is resolved inside the container's root as
-    /// for ``push(_:to:owner:mode:)-9s0wh``. For a stopped overlay container a file is read from
+    /// for ``push(_:to:owner:mode:)-9j4rd``. For a stopped overlay container a file is read from
     /// the upper layer, else from the lower one; a tree is the lower layer's with the upper
     /// one's over it. liblxc has no call for this; the library copies with `openat2` itself.
     ///
@@ -124,7 +124,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when nothing is at `containerPath`
     ///   (or the host's parent directory is missing); ``LXCError/Kind/invalidArgument`` for a
     ///   relative path or one that goes above the container's root;
-    ///   ``LXCError/Kind/unsupported`` as for ``push(_:to:owner:mode:)-9s0wh``.
+    ///   ``LXCError/Kind/unsupported`` as for ``push(_:to:owner:mode:)-9j4rd``.
     public func pull(_ containerPath: String, to hostPath: String) throws {
         let operation = "pull"
         try Validate.containerPath(containerPath, operation: operation, container: name)
@@ -185,7 +185,7 @@ extension Container {
     /// Writes `bytes` as the file `containerPath` inside the container, running or stopped,
     /// replacing its contents if it exists.
     ///
-    /// The path is resolved inside the container's root as for ``push(_:to:owner:mode:)-9s0wh``; the
+    /// The path is resolved inside the container's root as for ``push(_:to:owner:mode:)-9j4rd``; the
     /// file gets `owner` (ids inside the container, shifted through its id maps) and `mode`.
     /// liblxc has no call for this; the library writes with `openat2` itself.
     ///
@@ -196,7 +196,7 @@ extension Container {
     /// - Throws: ``LXCError``: ``LXCError/Kind/notFound`` when the parent directory is
     ///   missing; ``LXCError/Kind/invalidArgument`` for a relative path, one that goes above
     ///   the container's root, or something other than a regular file at the path; the rest
-    ///   as for ``push(_:to:owner:mode:)-9s0wh``.
+    ///   as for ``push(_:to:owner:mode:)-9j4rd``.
     public func write(_ bytes: [UInt8], to containerPath: String, mode: mode_t = 0o644, owner: FileOwner = .root) throws {
         let operation = "write"
         try Validate.containerPath(containerPath, operation: operation, container: name)
@@ -209,7 +209,7 @@ extension Container {
 
     /// The bytes of the file `containerPath` inside the container, running or stopped.
     ///
-    /// The path is resolved inside the container's root as for ``push(_:to:owner:mode:)-9s0wh``.
+    /// The path is resolved inside the container's root as for ``push(_:to:owner:mode:)-9j4rd``.
     /// The whole file is read into memory: copy a large one with ``pull(_:to:)-1xszw``.
     /// liblxc has no call for this; the library reads with `openat2` itself.
     ///
@@ -307,7 +307,7 @@ extension Container {
     // MARK: async forms
 
     /// Copies a file or tree into the container without blocking the caller's thread; see
-    /// ``push(_:to:owner:mode:)-9s0wh``.
+    /// ``push(_:to:owner:mode:)-9j4rd``.
     public func push(_ hostPath: String, to containerPath: String, owner: FileOwner = .root, mode: mode_t? = nil) async throws {
         try await offload { try self.push(hostPath, to: containerPath, owner: owner, mode: mode) }
     }
@@ -319,7 +319,7 @@ extension Container {
     }
 
     /// Writes a file inside the container without blocking the caller's thread; see
-    /// ``write(_:to:mode:owner:)-42k09``.
+    /// ``write(_:to:mode:owner:)-48wye``.
     public func write(_ bytes: [UInt8], to containerPath: String, mode: mode_t = 0o644, owner: FileOwner = .root) async throws {
         try await offload { try self.write(bytes, to: containerPath, mode: mode, owner: owner) }
     }

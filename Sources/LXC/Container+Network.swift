@@ -57,7 +57,7 @@ extension Container {
     /// Waits until the running container has an IP address (a DHCP lease, or a static
     /// address its init sets up) and returns its addresses.
     ///
-    /// Asks ``ipAddresses(interface:family:scope:)-1adzn`` every 100 ms.
+    /// Asks ``ipAddresses(interface:family:scope:)-2q1io`` every 100 ms.
     ///
     /// - Throws: ``LXCError``: ``LXCError/Kind/timedOut`` when there is none after `timeout`;
     ///   ``LXCError/Kind/wrongState`` when the container is not running or stops while waiting.
@@ -212,7 +212,7 @@ extension Container {
     }
 
     /// Lists the IP addresses without blocking the caller's thread; see
-    /// ``ipAddresses(interface:family:scope:)-1adzn``. liblxc forks to enter the container's
+    /// ``ipAddresses(interface:family:scope:)-2q1io``. liblxc forks to enter the container's
     /// network namespace.
     public func ipAddresses(interface: String? = nil, family: AddressFamily? = nil, scope: Int32 = 0) async throws -> [String] {
         try await offload { try self.ipAddresses(interface: interface, family: family, scope: scope) }

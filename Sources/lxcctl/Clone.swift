@@ -16,23 +16,16 @@ struct Clone: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container to clone.") var name: String
     @Argument(help: "The clone's name.") var newName: String
     @Flag(name: [.short, .long], help: "Make a copy-on-write snapshot rather than a copy.") var snapshot = false
-    @Option(name: [.customShort("B"), .long], help: "The clone's backing store: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", ")).")
-    var backingStore: String?
-
-    func validate() throws {
-        if let backingStore, BackingStore(liblxcName: backingStore) == nil {
-            throw ValidationError("unknown backing store \"\(backingStore)\"; one of: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", "))")
-        }
-    }
+    @Option(name: [.customShort("B"), .long], help: "The clone's backing store (default: the original's).")
+    var backingStore: BackingStore?
 
     func run() async throws {
         _ = try await global.existingContainer(name).clone(
             as: newName, options: snapshot ? .snapshot : [],
-            backingStore: backingStore.flatMap(BackingStore.init(liblxcName:)))
+            backingStore: backingStore)
     }
 }

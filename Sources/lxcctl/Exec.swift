@@ -17,8 +17,7 @@ struct Exec: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Option(name: [.short, .long], help: ArgumentHelp("A variable to set, NAME=VALUE; repeat for more.", valueName: "name=value"))
     var env: [String] = []

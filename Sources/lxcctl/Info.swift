@@ -20,8 +20,7 @@ struct Info: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Option(name: [.short, .long], help: "table or json.") var format: OutputFormat = .table
 
@@ -59,8 +58,8 @@ struct Info: AsyncParsableCommand {
             name: container.name,
             state: state.liblxcName,
             pid: running ? container.initPID : nil,
-            ipv4: running ? Addresses.of(container, .ipv4) : [],
-            ipv6: running ? Addresses.of(container, .ipv6) : [],
+            ipv4: running ? ((try? container.ipAddresses(family: .ipv4)) ?? []) : [],
+            ipv6: running ? ((try? container.ipAddresses(family: .ipv6)) ?? []) : [],
             memoryBytes: running ? (try? container.memoryUsage())?.bytes : nil,
             cpuNanoseconds: cpu.map(nanoseconds),
             configFile: container.configFileName

@@ -11,26 +11,18 @@ struct Create: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The new container's name.") var name: String
     @Option(name: [.short, .long], help: "A template name (busybox, download, …) or the absolute path of a template script.")
     var template: String
-    @Option(name: [.customShort("B"), .long], help: "Where to keep the root filesystem: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", ")).")
-    var backingStore: String = "dir"
+    @Option(name: [.customShort("B"), .long], help: "Where to keep the root filesystem.")
+    var backingStore: BackingStore = .directory
     @Flag(name: [.short, .long], help: "Silence the template.") var quiet = false
     @Argument(parsing: .postTerminator, help: "Arguments for the template, after --.") var templateArguments: [String] = []
 
-    func validate() throws {
-        if BackingStore(liblxcName: backingStore) == nil {
-            throw ValidationError("unknown backing store \"\(backingStore)\"; one of: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", "))")
-        }
-    }
-
     func run() async throws {
         let container = try global.container(name)
-        let store = BackingStore(liblxcName: backingStore) ?? .directory
-        try await container.create(template: template, backingStore: store,
+        try await container.create(template: template, backingStore: backingStore,
                                    options: quiet ? .quiet : [], arguments: templateArguments)
     }
 }
@@ -41,8 +33,7 @@ struct Destroy: AsyncParsableCommand {
         discussion: "Examples:\n  lxcctl destroy web\n  lxcctl destroy web --snapshots"
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(name: [.short, .long], help: "Also destroy the container's snapshots.") var snapshots = false
 
@@ -57,8 +48,7 @@ struct Rename: AsyncParsableCommand {
         discussion: "Example:\n  lxcctl rename web web-old"
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Argument(help: "Its new name.") var newName: String
 
@@ -77,8 +67,7 @@ struct Start: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(help: "Run lxc-init as the first process, running the command after --.") var useInit = false
     @Argument(parsing: .postTerminator, help: "The init command, after --.") var initArguments: [String] = []
@@ -102,8 +91,7 @@ struct Stop: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(name: [.short, .long], help: "Kill the container's processes at once.") var kill = false
     @Option(name: [.short, .long], help: "Seconds to wait for a clean shutdown.") var timeout: Int = 60
@@ -132,8 +120,7 @@ struct Freeze: AsyncParsableCommand {
         discussion: "Example:\n  lxcctl freeze web"
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
 
     func run() async throws {
@@ -147,8 +134,7 @@ struct Unfreeze: AsyncParsableCommand {
         discussion: "Example:\n  lxcctl unfreeze web"
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
 
     func run() async throws {
@@ -168,21 +154,17 @@ struct Wait: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
-    @Argument(help: "The state to wait for.") var state: String
+    @Argument(help: "The state to wait for (any case).") var state: ContainerState
     @Option(name: [.short, .long], help: "Seconds to wait (default: for as long as it takes).") var timeout: Int?
 
     func validate() throws {
-        if case .other = ContainerState(liblxcName: state) {
-            throw ValidationError("unknown state \"\(state)\"; one of: \(ContainerState.known.map(\.liblxcName).joined(separator: ", "))")
-        }
         if let timeout, timeout < 0 { throw ValidationError("--timeout must not be negative") }
     }
 
     func run() async throws {
-        let target = ContainerState(liblxcName: state)
+        let target = state
         let container = try global.existingContainer(name)
         if try await !container.wait(for: target, timeout: seconds(timeout)) {
             throw LXCError(operation: "wait", container: name,

@@ -18,8 +18,7 @@ struct List: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Flag(help: "Only running containers.") var active = false
     @Flag(help: "Only defined containers.") var defined = false
     @Option(name: [.short, .long], help: "table or json.") var format: OutputFormat = .table
@@ -51,11 +50,11 @@ struct List: AsyncParsableCommand {
 
     func run() async throws {
         let filter: ListFilter = active ? .active : defined ? .defined : .all
-        var containers = try Container.list(filter, in: global.lxcpath)
+        var containers = try Container.list(filter, in: global.path)
         if !active {
             // Containers an interrupted operation left without a configuration yet.
             let listed = Set(containers.map(\.name))
-            for name in try Container.incompleteNames(in: global.lxcpath) where !listed.contains(name) {
+            for name in try Container.incompleteNames(in: global.path) where !listed.contains(name) {
                 containers.append(try global.container(name))
             }
             containers.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
@@ -68,8 +67,8 @@ struct List: AsyncParsableCommand {
                 state: state.liblxcName,
                 pid: running ? container.initPID : nil,
                 autostart: (try? container.configItem("lxc.start.auto")) == "1",
-                ipv4: running ? Addresses.of(container, .ipv4) : [],
-                ipv6: running ? Addresses.of(container, .ipv6) : []
+                ipv4: running ? ((try? container.ipAddresses(family: .ipv4)) ?? []) : [],
+                ipv6: running ? ((try? container.ipAddresses(family: .ipv6)) ?? []) : []
             )
         }
         switch format {

@@ -291,7 +291,7 @@ extension Container {
                     let status = ExitStatus(waitStatus: outcome.errorNumber)
                     throw LXCError(operation: operation, container: name,
                                    message: "the container ran in the foreground and stopped; its init \(status)",
-                                   kind: .failed, log: cursor.errorLines(for: name))
+                                   code: outcome.errorNumber, kind: .failed, log: cursor.errorLines(for: name))
                 }
                 if outcome.problem != nil { throw failure(operation, handle, cursor, outcome: outcome) }
                 throw startFailure(handle, cursor)

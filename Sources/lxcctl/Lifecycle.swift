@@ -22,23 +22,39 @@ struct Create: AsyncParsableCommand {
 
     func run() async throws {
         let container = try global.container(name)
-        try await container.create(template: template, backingStore: backingStore,
-                                   options: quiet ? .quiet : [], arguments: templateArguments)
+        let (template, backingStore, quiet, arguments) = (template, backingStore, quiet, templateArguments)
+        try await withProgress("creating \(name)") {
+            try await container.create(template: template, backingStore: backingStore,
+                                       options: quiet ? .quiet : [], arguments: arguments)
+        }
     }
 }
 
 struct Destroy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Destroy a stopped container: its root filesystem, configuration and directory.",
-        discussion: "Examples:\n  lxcctl destroy web\n  lxcctl destroy web --snapshots"
+        discussion: """
+            --force stops a running container first (killed at once, as lxc-destroy -f does).
+
+            Examples:
+              lxcctl destroy web
+              lxcctl destroy web --snapshots
+              lxcctl destroy web --force
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(name: [.short, .long], help: "Also destroy the container's snapshots.") var snapshots = false
+    @Flag(name: [.short, .long], help: "Stop the container first if it runs.") var force = false
 
     func run() async throws {
-        try await global.existingContainer(name).destroy(includingSnapshots: snapshots)
+        let container = try global.existingContainer(name)
+        if force && container.state != .stopped { try await container.stop() }
+        let snapshots = snapshots
+        try await withProgress("destroying \(name)") {
+            try await container.destroy(includingSnapshots: snapshots)
+        }
     }
 }
 
@@ -61,8 +77,13 @@ struct Start: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a container and wait until it runs.",
         discussion: """
+            --foreground (-F) runs the container in the foreground with its console on this \
+            terminal, as lxc-start -F does; lxcctl returns when the container stops, with its \
+            init's exit status (128+N for signal N).
+
             Examples:
               lxcctl start web
+              lxcctl start web -F
               lxcctl start app --use-init -- /usr/bin/my-server --port 80
             """
     )
@@ -70,10 +91,23 @@ struct Start: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(help: "Run lxc-init as the first process, running the command after --.") var useInit = false
+    @Flag(name: [.customShort("F"), .long], help: "Run in the foreground, with the console on this terminal.") var foreground = false
     @Argument(parsing: .postTerminator, help: "The init command, after --.") var initArguments: [String] = []
 
     func run() async throws {
-        try await global.existingContainer(name).start(useInit: useInit, arguments: initArguments)
+        let container = try global.existingContainer(name)
+        guard foreground else {
+            try await container.start(useInit: useInit, arguments: initArguments)
+            return
+        }
+        try container.setDaemonizes(false)
+        do {
+            try await container.start(useInit: useInit, arguments: initArguments)
+        } catch let error as LXCError where error.message.hasPrefix("the container ran in the foreground") {
+            printError(CLIError.render(error, command: "start"))
+            if let code = error.code { try passThrough(ExitStatus(waitStatus: code)) }
+            throw ExitCode.failure
+        }
     }
 }
 
@@ -94,10 +128,10 @@ struct Stop: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(name: [.short, .long], help: "Kill the container's processes at once.") var kill = false
-    @Option(name: [.short, .long], help: "Seconds to wait for a clean shutdown.") var timeout: Int = 60
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Seconds to wait for a clean shutdown.") var timeout: Int = 60
 
     func validate() throws {
-        if timeout < 0 { throw ValidationError("--timeout must not be negative") }
+        if timeout < 0 { throw ValidationError("--timeout \(timeout) is negative: give the seconds to wait, 0 or more") }
     }
 
     func run() async throws {
@@ -157,10 +191,10 @@ struct Wait: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Argument(help: "The state to wait for (any case).") var state: ContainerState
-    @Option(name: [.short, .long], help: "Seconds to wait (default: for as long as it takes).") var timeout: Int?
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Seconds to wait (default: for as long as it takes).") var timeout: Int?
 
     func validate() throws {
-        if let timeout, timeout < 0 { throw ValidationError("--timeout must not be negative") }
+        if let timeout, timeout < 0 { throw ValidationError("--timeout \(timeout) is negative: give the seconds to wait, 0 or more") }
     }
 
     func run() async throws {

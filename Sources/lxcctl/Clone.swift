@@ -24,8 +24,10 @@ struct Clone: AsyncParsableCommand {
     var backingStore: BackingStore?
 
     func run() async throws {
-        _ = try await global.existingContainer(name).clone(
-            as: newName, options: snapshot ? .snapshot : [],
-            backingStore: backingStore)
+        let container = try global.existingContainer(name)
+        let (newName, snapshot, backingStore) = (newName, snapshot, backingStore)
+        _ = try await withProgress("cloning \(name) as \(newName)") {
+            try await container.clone(as: newName, options: snapshot ? .snapshot : [], backingStore: backingStore)
+        }
     }
 }

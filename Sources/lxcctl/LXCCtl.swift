@@ -35,6 +35,7 @@ struct LXCCtl: AsyncParsableCommand {
             Version.self, List.self, Create.self, Destroy.self, Rename.self,
             Start.self, Stop.self, Freeze.self, Unfreeze.self, Wait.self, Info.self, Exec.self,
             Console.self, Clone.self, Snapshots.self, Config.self, Cgroup.self, Repair.self,
+            Autostart.self, Monitor.self, Execute.self, Top.self, Device.self, Checkpoint.self, Restore.self,
         ]
     )
 
@@ -75,6 +76,7 @@ struct LXCCtl: AsyncParsableCommand {
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
+            if argument == "--" { break }
             if ["-P", "--lxcpath", "--logfile", "--logpriority"].contains(argument) {
                 index += 2
                 continue

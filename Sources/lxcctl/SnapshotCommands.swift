@@ -26,7 +26,10 @@ struct Snapshots: AsyncParsableCommand {
         @Option(name: [.short, .long], help: "Text to keep with the snapshot.") var comment: String?
 
         func run() async throws {
-            print(try await global.existingContainer(name).snapshot(comment: comment))
+            let container = try global.existingContainer(name)
+            let comment = comment
+            let snapshot = try await withProgress("snapshotting \(name)") { try await container.snapshot(comment: comment) }
+            print(snapshot)
         }
     }
 

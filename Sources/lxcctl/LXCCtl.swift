@@ -28,7 +28,7 @@ struct LXCCtl: AsyncParsableCommand {
 
             Shell completion: lxcctl --generate-completion-script bash (or zsh, fish) prints a \
             script; for bash, save it as /etc/bash_completion.d/lxcctl. A man page: \
-            swift package plugin generate-manual (see the README).
+            swift package generate-manual writes .build/plugins/GenerateManual/outputs/lxcctl/lxcctl.1 (see the README).
             """,
         version: "lxcctl \(lxcctlVersion)",
         subcommands: [

@@ -345,6 +345,19 @@ struct CLILXCToolsTests {
         }
     }
 
+    /// The README's table maps every lxc-* tool issue 21 names to an lxcctl command.
+    @Test func readmeMapsEveryLXCToolToACommand() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `lxc-") }
+        for tool in ["lxc-ls", "lxc-info", "lxc-attach", "lxc-top", "lxc-monitor", "lxc-autostart", "lxc-execute",
+                     "lxc-start", "lxc-destroy", "lxc-copy", "lxc-device", "lxc-checkpoint", "lxc-create"] {
+            #expect(rows.contains { $0.contains("`\(tool) ") || $0.contains("`\(tool)`") }, "\(tool)")
+        }
+        #expect(readme.contains("swift package generate-manual"))
+        #expect(readme.contains("--generate-completion-script bash"))
+    }
+
     @Test func everyNewSubcommandHasHelpWithAnExample() async throws {
         for command in [["autostart"], ["monitor"], ["execute"], ["top"], ["device", "add"], ["device", "remove"],
                         ["checkpoint"], ["restore"]] {

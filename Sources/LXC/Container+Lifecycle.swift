@@ -282,7 +282,7 @@ extension Container {
                     let status = ExitStatus(waitStatus: outcome.errorNumber)
                     throw LXCError(operation: operation, container: name,
                                    message: "the container ran in the foreground and stopped; its init \(status)",
-                                   kind: .failed, log: call.errorLines)
+                                   code: outcome.errorNumber, kind: .failed, log: call.errorLines)
                 }
                 if outcome.problem != nil { throw call.failure(outcome: outcome) }
                 throw startFailure(call)

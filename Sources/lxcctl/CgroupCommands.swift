@@ -22,8 +22,7 @@ struct Cgroup: AsyncParsableCommand {
             discussion: "Example:\n  lxcctl cgroup get web memory.usage_in_bytes"
         )
 
-        @ParentCommand var root: LXCCtl
-        var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "The cgroup file, such as pids.max.") var key: String
 
@@ -42,8 +41,7 @@ struct Cgroup: AsyncParsableCommand {
             discussion: "Example:\n  lxcctl cgroup set web memory.limit_in_bytes 268435456"
         )
 
-        @ParentCommand var root: LXCCtl
-        var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "The cgroup file, such as pids.max.") var key: String
         @Argument(help: "The value.") var value: String

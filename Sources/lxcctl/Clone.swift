@@ -17,27 +17,22 @@ struct Clone: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container to clone.") var name: String
     @Argument(help: "The clone's name.") var newName: String
     @Flag(name: [.short, .long], help: "Make a copy-on-write snapshot rather than a copy.") var snapshot = false
     @Flag(name: [.short, .long], help: "Make a throwaway clone, which liblxc destroys when it stops (lxc-copy -e).")
     var ephemeral = false
-    @Option(name: [.customShort("B"), .long], help: "The clone's backing store: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", ")).")
-    var backingStore: String?
-
-    func validate() throws {
-        if let backingStore, BackingStore(liblxcName: backingStore) == nil {
-            throw ValidationError("unknown backing store \"\(backingStore)\"; one of: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", "))")
-        }
-    }
+    @Option(name: [.customShort("B"), .long], help: "The clone's backing store (default: the original's).")
+    var backingStore: BackingStore?
 
     func run() async throws {
-        var options: CloneOptions = snapshot ? .snapshot : []
-        if ephemeral { options.insert(.ephemeral) }
-        _ = try await global.existingContainer(name).clone(
-            as: newName, options: options,
-            backingStore: backingStore.flatMap(BackingStore.init(liblxcName:)))
+        let container = try global.existingContainer(name)
+        let asked: [CloneOptions] = [snapshot ? .snapshot : [], ephemeral ? .ephemeral : []]
+        let options = asked.reduce(CloneOptions()) { $0.union($1) }
+        let (newName, backingStore) = (newName, backingStore)
+        _ = try await withProgress("cloning \(name) as \(newName)") {
+            try await container.clone(as: newName, options: options, backingStore: backingStore)
+        }
     }
 }

@@ -20,8 +20,7 @@ struct Config: AsyncParsableCommand {
             discussion: "Example:\n  lxcctl config get web lxc.uts.name"
         )
 
-        @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "The configuration key.") var key: String
 
@@ -39,8 +38,7 @@ struct Config: AsyncParsableCommand {
             discussion: "Example:\n  lxcctl config set web lxc.start.auto 1"
         )
 
-        @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "The configuration key.") var key: String
         @Argument(help: "The value.") var value: String
@@ -58,8 +56,7 @@ struct Config: AsyncParsableCommand {
             discussion: "Example:\n  lxcctl config clear web lxc.mount.entry"
         )
 
-        @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "The configuration key.") var key: String
 
@@ -76,8 +73,7 @@ struct Config: AsyncParsableCommand {
             discussion: "Examples:\n  lxcctl config keys web\n  lxcctl config keys web lxc.net.0"
         )
 
-        @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "A key prefix such as lxc.net.0.") var prefix: String = ""
 

@@ -14,8 +14,7 @@ struct Console: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Option(name: [.short, .long], help: "The tty: 0 for the console, 1… for /dev/tty1… (default: the first free one).")
     var tty: Int?

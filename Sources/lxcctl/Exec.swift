@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LXC
 
 struct Exec: AsyncParsableCommand {
@@ -6,10 +7,15 @@ struct Exec: AsyncParsableCommand {
         abstract: "Run a command inside a running container, with this terminal's input and output.",
         discussion: """
             The command gets lxcctl's standard input, output and error and, unless --clear-env, \
-            its environment. lxcctl exits with the command's exit code, or 128 plus the signal \
-            number when a signal killed it (as a shell reports it).
+            its environment. Without a command, exec opens a shell (/bin/sh), on a terminal of \
+            its own when standard input is one, as lxc-attach does.
+
+            Exit status, as lxc-attach's: the command's exit code; 126 when the program cannot \
+            be executed; 127 when it does not exist; 128+N when signal N killed it; 1 when \
+            lxcctl could not attach (the message says why).
 
             Examples:
+              lxcctl exec web
               lxcctl exec web -- ps
               lxcctl exec web --terminal -- sh
               lxcctl exec web --env LANG=C.UTF-8 --cwd /tmp -- sh -c 'echo $LANG; pwd'
@@ -17,8 +23,7 @@ struct Exec: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Option(name: [.short, .long], help: ArgumentHelp("A variable to set, NAME=VALUE; repeat for more.", valueName: "name=value"))
     var env: [String] = []
@@ -34,7 +39,6 @@ struct Exec: AsyncParsableCommand {
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
     func validate() throws {
-        if command.isEmpty { throw ValidationError("no command: give it after --, as in: lxcctl exec \(name) -- ps") }
         for variable in env where !variable.contains("=") || variable.hasPrefix("=") {
             throw ValidationError("--env \"\(variable)\" is not NAME=VALUE")
         }
@@ -47,15 +51,35 @@ struct Exec: AsyncParsableCommand {
             options.environment[String(parts[0])] = String(parts[1])
         }
         if clearEnv { options.environmentPolicy = .clear }
-        if terminal { options.flags.insert(.terminal) }
+        if terminal || (command.isEmpty && isatty(STDIN_FILENO) == 1) { options.flags.insert(.terminal) }
         options.workingDirectory = cwd
         options.userID = user
         options.groupID = group
-        switch try await global.existingContainer(name).run(command, options: options) {
-        case .exited(let code):
-            if code != 0 { throw ExitCode(code) }
-        case .signaled(let signal):
-            throw ExitCode(128 + signal)
+        let container = try global.existingContainer(name)
+        let status: ExitStatus
+        do {
+            status = try await container.run(command.isEmpty ? ["/bin/sh"] : command, options: options)
+        } catch let error as LXCError where error.kind == .notFound || error.kind == .permissionDenied {
+            // The program is missing or not executable (the container exists: checked above).
+            printError(CLIError.render(error, command: "exec"))
+            throw ExitCode(error.kind == .notFound ? 127 : 126)
         }
+        try passThrough(status)
     }
+}
+
+/// Ends lxcctl with a command's status as a shell reports it: its exit code, or 128+N for
+/// signal N.
+func passThrough(_ status: ExitStatus) throws {
+    switch status {
+    case .exited(let code):
+        if code != 0 { throw ExitCode(code) }
+    case .signaled(let signal):
+        throw ExitCode(128 + signal)
+    }
+}
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

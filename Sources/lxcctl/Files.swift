@@ -27,8 +27,7 @@ struct Push: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Argument(help: "The file or directory on the host.") var source: String
     @Argument(help: "The absolute destination path inside the container.") var destination: String
@@ -64,8 +63,7 @@ struct Pull: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Argument(help: "The absolute path inside the container.") var source: String
     @Argument(help: "The destination on the host.") var destination: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LXC
 
 @main
@@ -14,22 +15,78 @@ struct LXCCtl: AsyncParsableCommand {
               lxcctl create web --template busybox
               lxcctl config set web lxc.net.0.type empty
               lxcctl start web
-              lxcctl ls --format json
+              lxcctl ls --fancy
               lxcctl info web
               lxcctl exec web -- ps
               lxcctl stop web --timeout 10
               lxcctl destroy web
 
+            Exit status: 0 on success; 1 when the operation failed (the message names the \
+            subcommand and the container); 64 for a usage error. exec and execute exit with the \
+            command's status, 126 when it cannot be executed, 127 when it does not exist, and \
+            128+N when signal N killed it, as lxc-attach and lxc-execute do.
+
             Shell completion: lxcctl --generate-completion-script bash (or zsh, fish) prints a \
-            script; for bash, save it as /etc/bash_completion.d/lxcctl.
+            script; for bash, save it as /etc/bash_completion.d/lxcctl. A man page: \
+            swift package generate-manual writes .build/plugins/GenerateManual/outputs/lxcctl/lxcctl.1 (see the README).
             """,
-        version: "lxcctl 0.1.0",
+        version: "lxcctl \(lxcctlVersion)",
         subcommands: [
             Version.self, List.self, Create.self, Destroy.self, Rename.self,
             Start.self, Stop.self, Freeze.self, Unfreeze.self, Wait.self, Info.self, Exec.self,
             Console.self, Push.self, Pull.self, Clone.self, Snapshots.self, Config.self, Cgroup.self, Repair.self,
+            Autostart.self, Monitor.self, Execute.self, Top.self, Device.self, Checkpoint.self, Restore.self,
         ]
     )
 
     @OptionGroup var global: GlobalOptions
+
+    /// Parses, starts liblxc's log when asked, runs the subcommand, and reports a failed
+    /// library call in the words of the command line (see ``CLIError``).
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try options(of: command)?.startLogging()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as LXCError {
+            FileHandle.standardError.write(Data((CLIError.render(error, command: commandPath(arguments)) + "\n").utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The shared options a parsed command holds.
+    static func options(of command: any ParsableCommand) -> GlobalOptions? {
+        for child in Mirror(reflecting: command).children {
+            if let group = child.value as? OptionGroup<GlobalOptions> { return group.wrappedValue }
+        }
+        return nil
+    }
+
+    /// The subcommand words in `arguments` ("snapshot restore"), skipping the shared options.
+    static func commandPath(_ arguments: [String]) -> String {
+        var words: [String] = []
+        var commands: [any ParsableCommand.Type] = configuration.subcommands
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { break }
+            if ["-P", "--lxcpath", "--logfile", "--logpriority"].contains(argument) {
+                index += 2
+                continue
+            }
+            if argument.hasPrefix("-") { index += 1; continue }
+            guard let next = commands.first(where: { $0._commandName == argument }) else { break }
+            words.append(argument)
+            commands = next.configuration.subcommands
+            index += 1
+        }
+        return words.joined(separator: " ")
+    }
 }

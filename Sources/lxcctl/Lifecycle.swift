@@ -11,43 +11,50 @@ struct Create: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The new container's name.") var name: String
     @Option(name: [.short, .long], help: "A template name (busybox, download, …) or the absolute path of a template script.")
     var template: String
-    @Option(name: [.customShort("B"), .long], help: "Where to keep the root filesystem: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", ")).")
-    var backingStore: String = "dir"
+    @Option(name: [.customShort("B"), .long], help: "Where to keep the root filesystem.")
+    var backingStore: BackingStore = .directory
     @Flag(name: [.short, .long], help: "Silence the template.") var quiet = false
     @Argument(parsing: .postTerminator, help: "Arguments for the template, after --.") var templateArguments: [String] = []
 
-    func validate() throws {
-        if BackingStore(liblxcName: backingStore) == nil {
-            throw ValidationError("unknown backing store \"\(backingStore)\"; one of: \(BackingStore.allCases.map(\.liblxcName).joined(separator: ", "))")
-        }
-    }
-
     func run() async throws {
         let container = try global.container(name)
-        let store = BackingStore(liblxcName: backingStore) ?? .directory
-        try await container.create(template: template, backingStore: store,
-                                   options: quiet ? .quiet : [], arguments: templateArguments)
+        let (template, backingStore, quiet, arguments) = (template, backingStore, quiet, templateArguments)
+        try await withProgress("creating \(name)") {
+            try await container.create(template: template, backingStore: backingStore,
+                                       options: quiet ? .quiet : [], arguments: arguments)
+        }
     }
 }
 
 struct Destroy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Destroy a stopped container: its root filesystem, configuration and directory.",
-        discussion: "Examples:\n  lxcctl destroy web\n  lxcctl destroy web --snapshots"
+        discussion: """
+            --force stops a running container first (killed at once, as lxc-destroy -f does).
+
+            Examples:
+              lxcctl destroy web
+              lxcctl destroy web --snapshots
+              lxcctl destroy web --force
+            """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(name: [.short, .long], help: "Also destroy the container's snapshots.") var snapshots = false
+    @Flag(name: [.short, .long], help: "Stop the container first if it runs.") var force = false
 
     func run() async throws {
-        try await global.existingContainer(name).destroy(includingSnapshots: snapshots)
+        let container = try global.existingContainer(name)
+        if force && container.state != .stopped { try await container.stop() }
+        let snapshots = snapshots
+        try await withProgress("destroying \(name)") {
+            try await container.destroy(includingSnapshots: snapshots)
+        }
     }
 }
 
@@ -57,8 +64,7 @@ struct Rename: AsyncParsableCommand {
         discussion: "Example:\n  lxcctl rename web web-old"
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Argument(help: "Its new name.") var newName: String
 
@@ -71,20 +77,37 @@ struct Start: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a container and wait until it runs.",
         discussion: """
+            --foreground (-F) runs the container in the foreground with its console on this \
+            terminal, as lxc-start -F does; lxcctl returns when the container stops, with its \
+            init's exit status (128+N for signal N).
+
             Examples:
               lxcctl start web
+              lxcctl start web -F
               lxcctl start app --use-init -- /usr/bin/my-server --port 80
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(help: "Run lxc-init as the first process, running the command after --.") var useInit = false
+    @Flag(name: [.customShort("F"), .long], help: "Run in the foreground, with the console on this terminal.") var foreground = false
     @Argument(parsing: .postTerminator, help: "The init command, after --.") var initArguments: [String] = []
 
     func run() async throws {
-        try await global.existingContainer(name).start(useInit: useInit, arguments: initArguments)
+        let container = try global.existingContainer(name)
+        guard foreground else {
+            try await container.start(useInit: useInit, arguments: initArguments)
+            return
+        }
+        try container.setDaemonizes(false)
+        do {
+            try await container.start(useInit: useInit, arguments: initArguments)
+        } catch let error as LXCError where error.message.hasPrefix("the container ran in the foreground") {
+            printError(CLIError.render(error, command: "start"))
+            if let code = error.code { try passThrough(ExitStatus(waitStatus: code)) }
+            throw ExitCode.failure
+        }
     }
 }
 
@@ -102,14 +125,13 @@ struct Stop: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
     @Flag(name: [.short, .long], help: "Kill the container's processes at once.") var kill = false
-    @Option(name: [.short, .long], help: "Seconds to wait for a clean shutdown.") var timeout: Int = 60
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Seconds to wait for a clean shutdown.") var timeout: Int = 60
 
     func validate() throws {
-        if timeout < 0 { throw ValidationError("--timeout must not be negative") }
+        if timeout < 0 { throw ValidationError("--timeout \(timeout) is negative: give the seconds to wait, 0 or more") }
     }
 
     func run() async throws {
@@ -132,8 +154,7 @@ struct Freeze: AsyncParsableCommand {
         discussion: "Example:\n  lxcctl freeze web"
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
 
     func run() async throws {
@@ -147,8 +168,7 @@ struct Unfreeze: AsyncParsableCommand {
         discussion: "Example:\n  lxcctl unfreeze web"
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
 
     func run() async throws {
@@ -168,21 +188,17 @@ struct Wait: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Argument(help: "The container.") var name: String
-    @Argument(help: "The state to wait for.") var state: String
-    @Option(name: [.short, .long], help: "Seconds to wait (default: for as long as it takes).") var timeout: Int?
+    @Argument(help: "The state to wait for (any case).") var state: ContainerState
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Seconds to wait (default: for as long as it takes).") var timeout: Int?
 
     func validate() throws {
-        if case .other = ContainerState(liblxcName: state) {
-            throw ValidationError("unknown state \"\(state)\"; one of: \(ContainerState.known.map(\.liblxcName).joined(separator: ", "))")
-        }
-        if let timeout, timeout < 0 { throw ValidationError("--timeout must not be negative") }
+        if let timeout, timeout < 0 { throw ValidationError("--timeout \(timeout) is negative: give the seconds to wait, 0 or more") }
     }
 
     func run() async throws {
-        let target = ContainerState(liblxcName: state)
+        let target = state
         let container = try global.existingContainer(name)
         if try await !container.wait(for: target, timeout: seconds(timeout)) {
             throw LXCError(operation: "wait", container: name,

@@ -15,8 +15,7 @@ struct Repair: AsyncParsableCommand {
             """
     )
 
-    @ParentCommand var root: LXCCtl
-    var global: GlobalOptions { root.global }
+    @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "table or json.") var format: OutputFormat = .table
 
     struct Row: Encodable {
@@ -27,7 +26,7 @@ struct Repair: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let done = try await Container.repairIncomplete(in: global.lxcpath)
+        let done = try await Container.repairIncomplete(in: global.path)
         let rows = done.map {
             Row(container: $0.container, operation: $0.operation, outcome: $0.outcome == .undone ? "undone" : "finished",
                 details: $0.details)

@@ -21,13 +21,15 @@ struct Snapshots: AsyncParsableCommand {
             discussion: "Example:\n  lxcctl snapshot create web --comment \"before the upgrade\""
         )
 
-        @ParentCommand var root: LXCCtl
-        var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Option(name: [.short, .long], help: "Text to keep with the snapshot.") var comment: String?
 
         func run() async throws {
-            print(try await global.existingContainer(name).snapshot(comment: comment))
+            let container = try global.existingContainer(name)
+            let comment = comment
+            let snapshot = try await withProgress("snapshotting \(name)") { try await container.snapshot(comment: comment) }
+            print(snapshot)
         }
     }
 
@@ -44,8 +46,7 @@ struct Snapshots: AsyncParsableCommand {
                 """
         )
 
-        @ParentCommand var root: LXCCtl
-        var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Option(name: [.short, .long], help: "table or json.") var format: OutputFormat = .table
 
@@ -93,8 +94,7 @@ struct Snapshots: AsyncParsableCommand {
                 """
         )
 
-        @ParentCommand var root: LXCCtl
-        var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "The snapshot, such as snap0.") var snapshot: String
         @Argument(help: "The new container's name (default: replace the container).") var newName: String?
@@ -115,8 +115,7 @@ struct Snapshots: AsyncParsableCommand {
             discussion: "Example:\n  lxcctl snapshot destroy web snap0"
         )
 
-        @ParentCommand var root: LXCCtl
-        var global: GlobalOptions { root.global }
+        @OptionGroup var global: GlobalOptions
         @Argument(help: "The container.") var name: String
         @Argument(help: "The snapshot, such as snap0.") var snapshot: String
 

@@ -7,7 +7,9 @@ struct Version: ParsableCommand {
         discussion: "Example:\n  lxcctl version"
     )
 
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
-        print("lxcctl 0.1.0, liblxc \(LXC.version)")
+        print("lxcctl \(lxcctlVersion), liblxc \(LXC.version)")
     }
 }

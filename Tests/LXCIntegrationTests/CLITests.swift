@@ -236,9 +236,10 @@ struct CLITests {
                 #expect(badState.standardError.contains(state))
             }
 
+            // Without a command exec opens a shell (CLILXCToolsTests); a stopped container refuses it.
             let noCommand = try await lxcctl(sandbox, "exec", container.name)
             #expect(noCommand.status != 0)
-            #expect(noCommand.standardError.contains("no command"))
+            #expect(noCommand.standardError.contains("not running"))
             let badEnv = try await lxcctl(sandbox, "exec", container.name, "--env", "NOEQUALS", "--", "true")
             #expect(badEnv.status != 0)
             #expect(badEnv.standardError.contains("NOEQUALS"))

@@ -233,7 +233,8 @@ public struct AttachOptions: Sendable, Hashable {
     /// in ``LXCError/partialOutput``; a stream delivers what was printed as events before it
     /// throws; ``Container/spawn(_:options:)-5bnc6``'s process throws from
     /// ``AttachedProcess/wait()-2nwfb``. A process that leaves the group (a daemon that calls
-    /// `setsid` itself) is not reached.
+    /// `setsid` itself) is not reached. ``Container/attach(options:payload:_:)`` and
+    /// ``Container/runShell(options:)-2iy0b`` ignore the limit.
     ///
     /// A deadline of ``LXC/withDeadline(_:isolation:_:)`` or ``LXC/withTimeout(_:isolation:_:)``
     /// does the same for the `async` forms; the sooner of the two applies.

@@ -126,8 +126,16 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     func terminate(_ signal: Int32) {
         state.withLock { state in
             guard state.status == nil else { return }
-            _ = kill(ownsGroup ? -pid : pid, signal)
+            sendToGroup(signal)
         }
+    }
+
+    /// With the state's lock held and the process not reaped: `signal` to its group, or to
+    /// the process alone when it does not lead one (yet: a limit that passes before the
+    /// child got to its `setsid` finds no group, ESRCH).
+    private func sendToGroup(_ signal: Int32) {
+        if ownsGroup && kill(-pid, signal) == 0 { return }
+        _ = kill(pid, signal)
     }
 
     /// Stops the program at `deadline`: `SIGTERM` to its group, `SIGKILL` after `grace`.
@@ -143,7 +151,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
             let stillRunning = process.state.withLock { state -> Bool in
                 guard state.status == nil else { return false }
                 state.timedOut = reason
-                _ = kill(process.ownsGroup ? -process.pid : process.pid, grace > .zero ? SIGTERM : SIGKILL)
+                process.sendToGroup(grace > .zero ? SIGTERM : SIGKILL)
                 return true
             }
             guard stillRunning, grace > .zero else { return }
@@ -209,15 +217,11 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
         let (outcome, timedOut) = state.withLock { ($0.outcome, $0.timedOut) }
         switch outcome {
         case nil, .executed:
-            if let timedOut {
-                throw LXCError(operation: operation, container: container,
-                               message: "\(program.map { quoted($0) } ?? "the program") ran past \(timedOut); "
-                                   + "it and its process group were stopped (SIGTERM, then SIGKILL) and it \(status)",
-                               code: ETIMEDOUT, kind: .timedOut)
-            }
+            if let timedOut { throw timeoutError(operation, timedOut, status) }
             return status
         case .failedBeforeExec where status != .exited(EXIT_FAILURE):
-            // Ended by a signal (a kill from outside) before it got to run the program.
+            // Ended by a signal (its time limit, a kill from outside) before it got to run the program.
+            if let timedOut { throw timeoutError(operation, timedOut, status) }
             return status
         case .failedBeforeExec:
             throw LXCError(
@@ -232,6 +236,13 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
             throw Self.workingDirectoryError(code, directory: workingDirectory ?? "", program: program,
                                              operation: operation, container: container)
         }
+    }
+
+    private func timeoutError(_ operation: String, _ limit: String, _ status: ExitStatus) -> LXCError {
+        LXCError(operation: operation, container: container,
+                 message: "\(program.map { quoted($0) } ?? "the program") ran past \(limit); "
+                     + "it and its process group were stopped (SIGTERM, then SIGKILL) and it \(status)",
+                 code: ETIMEDOUT, kind: .timedOut)
     }
 
     static func workingDirectoryError(_ code: Int32, directory: String, program: String?,

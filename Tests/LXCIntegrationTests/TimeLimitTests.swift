@@ -147,6 +147,22 @@ struct TimeLimitTests {
         }
     }
 
+    /// A limit of zero stops the program at once, even before it got to its own session.
+    @Test func aZeroLimitStopsTheProgramAtOnce() async throws {
+        try await Sandbox.with { sandbox in
+            let container = try await running(sandbox)
+            for _ in 0..<5 {
+                let error = try await #require(throws: LXCError.self) {
+                    _ = try await container.output(of: ["sh", "-c", "\(Self.sleeper) & \(Self.sleeper)"],
+                                                   options: limited(.zero, grace: .zero), input: [])
+                }
+                #expect(error.kind == .timedOut)
+                #expect(error.partialOutput?.status == .signaled(SIGKILL))
+            }
+            #expect(try await leftovers(in: container).isEmpty)
+        }
+    }
+
     /// The check the tests above rely on: `ps` inside shows a sleeper that runs.
     @Test func theLeftoverCheckSeesARunningSleeper() async throws {
         try await Sandbox.with { sandbox in

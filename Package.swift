@@ -45,7 +45,7 @@ let package = Package(
             dependencies: ["LXC"],
             path: "Examples/QuickStart"
         ),
-        // More examples, each one file: swift run capture-output | snapshot-restore | resource-limits
+        // More examples, each one file: swift run capture-output | snapshot-restore | resource-limits | job-runner
         .executableTarget(
             name: "capture-output",
             dependencies: ["LXC"],
@@ -60,6 +60,12 @@ let package = Package(
             name: "resource-limits",
             dependencies: ["LXC"],
             path: "Examples/ResourceLimits"
+        ),
+        // The job runner of issue #20: throwaway limited copies, files in, output under a time limit.
+        .executableTarget(
+            name: "job-runner",
+            dependencies: ["LXC"],
+            path: "Examples/JobRunner"
         ),
         // The benchmark: the same scenarios through the library and through liblxc from C.
         .target(

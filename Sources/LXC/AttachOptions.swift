@@ -222,6 +222,39 @@ public struct AttachOptions: Sendable, Hashable {
         }
     }
 
+    /// How long the program may run, counted from its start, or nil (the default) for no limit.
+    ///
+    /// A program started with a limit runs in a session and process group of its own
+    /// (`setsid` before its exec), so that everything it starts belongs to that group. When
+    /// the limit passes, the whole group gets `SIGTERM`, and `SIGKILL` once
+    /// ``terminationGrace`` has passed too (or at once, when the program itself has ended by
+    /// then); the call then throws ``LXCError`` with kind ``LXCError/Kind/timedOut``.
+    /// ``Container/output(of:options:input:)-2ndrj`` puts what the program printed until then
+    /// in ``LXCError/partialOutput``; a stream delivers what was printed as events before it
+    /// throws; ``Container/spawn(_:options:)-5bnc6``'s process throws from
+    /// ``AttachedProcess/wait()-2nwfb``. A process that leaves the group (a daemon that calls
+    /// `setsid` itself) is not reached. ``Container/attach(options:payload:_:)`` and
+    /// ``Container/runShell(options:)-2iy0b`` ignore the limit.
+    ///
+    /// A deadline of ``LXC/withDeadline(_:isolation:_:)`` or ``LXC/withTimeout(_:isolation:_:)``
+    /// does the same for the `async` forms; the sooner of the two applies.
+    ///
+    /// ```swift
+    /// var options = AttachOptions()
+    /// options.timeLimit = .seconds(5)
+    /// options.terminationGrace = .seconds(1)
+    /// let result = try container.output(of: ["make", "test"], options: options)
+    /// ```
+    ///
+    /// liblxc has no such field: the library starts the timer when `c->attach` returns.
+    public var timeLimit: Duration?
+
+    /// How long a program whose time limit passed may take to end after `SIGTERM` before
+    /// its process group gets `SIGKILL`. Default: 2 seconds. Zero sends `SIGKILL` at once.
+    ///
+    /// liblxc has no such field.
+    public var terminationGrace: Duration
+
     /// Options equal to liblxc's `LXC_ATTACH_OPTIONS_DEFAULT`.
     public init() {
         let defaults = clxc_attach_options_default()
@@ -241,6 +274,8 @@ public struct AttachOptions: Sendable, Hashable {
         // Assigned in the initialiser, so the observers do not run: the defaults keep liblxc's flags.
         lsmLabel = nil
         supplementaryGroups = nil
+        timeLimit = nil
+        terminationGrace = .seconds(2)
     }
 
     /// `LXC_ATTACH_DETECT_PERSONALITY` (`~0L`).
@@ -289,6 +324,12 @@ extension AttachOptions {
         }
         if let logFileDescriptor, logFileDescriptor < 0 {
             throw LXCError.invalid(operation, container, "log descriptor \(logFileDescriptor) is negative")
+        }
+        if let timeLimit, timeLimit < .zero {
+            throw LXCError.invalid(operation, container, "time limit \(timeLimit) is negative")
+        }
+        if terminationGrace < .zero {
+            throw LXCError.invalid(operation, container, "termination grace period \(terminationGrace) is negative")
         }
     }
 

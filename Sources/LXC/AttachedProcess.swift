@@ -21,6 +21,9 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     let workingDirectory: String?
     /// Where liblxc logged during the attach, to explain a failure found when waiting.
     let logSource: DiagnosticCursor?
+    /// Whether the program leads a process group of its own (it was started with a time
+    /// limit), so that signals for stopping it go to the whole group.
+    let ownsGroup: Bool
 
     struct State {
         /// The status once reaped.
@@ -29,13 +32,18 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
         var reportFD: Int32
         /// What the report said, once read.
         var outcome: ExecOutcome?
+        /// Set when the time limit passed before the process ended: which limit, in words.
+        var timedOut: String?
+        /// The timer of the time limit, cancelled once the process is reaped.
+        var timer: Task<Void, Never>?
     }
 
     private let state: Locked<State>
 
     init(pid: pid_t, container: String, program: String?, workingDirectory: String? = nil, reportFD: Int32,
-         logSource: DiagnosticCursor? = nil) {
+         logSource: DiagnosticCursor? = nil, ownsGroup: Bool = false) {
         self.pid = pid
+        self.ownsGroup = ownsGroup
         self.container = container
         self.program = program
         self.workingDirectory = workingDirectory
@@ -46,6 +54,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     deinit {
         let reaped = state.withLock { state -> Bool in
             if state.reportFD >= 0 { close(state.reportFD); state.reportFD = -1 }
+            state.timer?.cancel()
             return state.status != nil
         }
         if !reaped {
@@ -68,7 +77,8 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     ///   ``LXCError/Kind/permissionDenied`` when the program is not executable or the working
     ///   directory may not be entered; ``LXCError/Kind/failed`` when liblxc could not set the
     ///   process up inside the container (switch user, …) or the program could not be
-    ///   executed for another reason.
+    ///   executed for another reason; ``LXCError/Kind/timedOut`` when it was stopped by its
+    ///   time limit (``AttachOptions/timeLimit``, or the deadline of the task that spawned it).
     public func wait() throws -> ExitStatus {
         try wait(operation: Operation.wait.name, diagnostics: nil)
     }
@@ -111,6 +121,55 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
 
     // MARK: internals
 
+    /// Sends `signal` to the program's process group when it leads one (``ownsGroup``), to
+    /// the process otherwise; nothing once it is reaped.
+    func terminate(_ signal: Int32) {
+        state.withLock { state in
+            guard state.status == nil else { return }
+            sendToGroup(signal)
+        }
+    }
+
+    /// With the state's lock held and the process not reaped: `signal` to its group, or to
+    /// the process alone when it does not lead one (yet: a limit that passes before the
+    /// child got to its `setsid` finds no group, ESRCH).
+    private func sendToGroup(_ signal: Int32) {
+        if ownsGroup && kill(-pid, signal) == 0 { return }
+        _ = kill(pid, signal)
+    }
+
+    /// Stops the program at `deadline`: `SIGTERM` to its group, `SIGKILL` after `grace`.
+    /// `reason` names the limit in the error that the wait then throws.
+    func armTimeLimit(_ deadline: ContinuousClock.Instant, grace: Duration, reason: String) {
+        let timer = Task.detached { [weak self] in
+            do {
+                try await Task.sleep(until: deadline, clock: .continuous)
+            } catch {
+                return
+            }
+            guard let process = self else { return }
+            let stillRunning = process.state.withLock { state -> Bool in
+                guard state.status == nil else { return false }
+                state.timedOut = reason
+                process.sendToGroup(grace > .zero ? SIGTERM : SIGKILL)
+                return true
+            }
+            guard stillRunning, grace > .zero else { return }
+            do {
+                try await Task.sleep(until: deadline + grace, clock: .continuous)
+            } catch {
+                return
+            }
+            process.terminate(SIGKILL)
+        }
+        state.withLock { state in
+            if state.status == nil { state.timer = timer } else { timer.cancel() }
+        }
+    }
+
+    /// Whether the time limit passed before the process ended.
+    var timedOut: Bool { state.withLock { $0.timedOut != nil } }
+
     /// Whether the process has ended (it may not be reaped yet).
     func hasExited() -> Bool {
         if state.withLock({ $0.status != nil }) { return true }
@@ -132,6 +191,11 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     private func reap() -> ExitStatus {
         state.withLock { state in
             if let status = state.status { return status }
+            // Stopped by its time limit: whatever it left in its group goes too, while the
+            // unreaped leader still holds the group's id.
+            if state.timedOut != nil && ownsGroup { _ = kill(-pid, SIGKILL) }
+            state.timer?.cancel()
+            state.timer = nil
             var raw: Int32 = 0
             let result = retryingOnInterrupt { waitpid(pid, &raw, 0) }
             // ECHILD: someone else reaped it (a waitpid(-1) elsewhere in the process); its
@@ -150,12 +214,14 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     /// Waits, then turns what the exec function reported into the status or an error.
     func wait(operation: String, diagnostics: (() -> [String])?) throws -> ExitStatus {
         let status = waitForExit()
-        let outcome = state.withLock { $0.outcome }
+        let (outcome, timedOut) = state.withLock { ($0.outcome, $0.timedOut) }
         switch outcome {
         case nil, .executed:
+            if let timedOut { throw timeoutError(operation, timedOut, status) }
             return status
         case .failedBeforeExec where status != .exited(EXIT_FAILURE):
-            // Ended by a signal (a kill from outside) before it got to run the program.
+            // Ended by a signal (its time limit, a kill from outside) before it got to run the program.
+            if let timedOut { throw timeoutError(operation, timedOut, status) }
             return status
         case .failedBeforeExec:
             throw LXCError(
@@ -170,6 +236,13 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
             throw Self.workingDirectoryError(code, directory: workingDirectory ?? "", program: program,
                                              operation: operation, container: container)
         }
+    }
+
+    private func timeoutError(_ operation: String, _ limit: String, _ status: ExitStatus) -> LXCError {
+        LXCError(operation: operation, container: container,
+                 message: "\(program.map { quoted($0) } ?? "the program") ran past \(limit); "
+                     + "it and its process group were stopped (SIGTERM, then SIGKILL) and it \(status)",
+                 code: ETIMEDOUT, kind: .timedOut)
     }
 
     static func workingDirectoryError(_ code: Int32, directory: String, program: String?,

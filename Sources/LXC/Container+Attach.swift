@@ -34,9 +34,11 @@ extension Container {
     ///   not defined, or the program or the working directory does not exist inside (the
     ///   message names it); ``LXCError/Kind/permissionDenied`` when the program is not
     ///   executable; ``LXCError/Kind/failed`` when liblxc could not attach or set the process
-    ///   up (an id it cannot switch to, say), with liblxc's log lines.
+    ///   up (an id it cannot switch to, say), with liblxc's log lines;
+    ///   ``LXCError/Kind/timedOut`` when ``AttachOptions/timeLimit`` passed (the program and
+    ///   its process group have been stopped and reaped by then).
     public func run(_ command: [String], options: AttachOptions = .init()) throws -> ExitStatus {
-        try run(command, options: options, operation: Operation.run.name, cancellation: nil)
+        try run(command, options: options, operation: Operation.run.name, cancellation: nil, taskDeadline: nil)
     }
 
     /// Runs a program inside the container without blocking the caller's thread; see
@@ -44,23 +46,30 @@ extension Container {
     ///
     /// The wait happens on the library's own threads, off Swift's cooperative pool.
     /// Cancelling the task kills the program (`SIGKILL`), reaps it and throws
-    /// `CancellationError`.
+    /// `CancellationError`. The deadline of ``LXC/withDeadline(_:isolation:_:)`` is the
+    /// program's time limit (see ``AttachOptions/timeLimit``): when it passes, the program and
+    /// its process group are stopped and the call throws ``LXCError/Kind/timedOut``.
     public func run(_ command: [String], options: AttachOptions = .init()) async throws -> ExitStatus {
         let cancellation = AttachCancellation()
+        let operation = Operation.run.name
+        let deadline = try attachTaskDeadline(operation)
         return try await withTaskCancellationHandler {
-            try await offload { try self.run(command, options: options, operation: Operation.run.name, cancellation: cancellation) }
+            try await offloadAttach(operation, deadline: deadline, grace: options.terminationGrace) {
+                try self.run(command, options: options, operation: operation, cancellation: cancellation, taskDeadline: deadline)
+            }
         } onCancel: {
             cancellation.cancel()
         }
     }
 
     func run(_ command: [String], options: AttachOptions, operation: String,
-             cancellation: AttachCancellation?) throws -> ExitStatus {
+             cancellation: AttachCancellation?, taskDeadline: ContinuousClock.Instant?) throws -> ExitStatus {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
         return try withAttachCall(operation) { handle, cursor in
-            let process = try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
+            let process = try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor,
+                                            timeLimit: AttachTimeLimit(options: options, taskDeadline: taskDeadline))
             cancellation?.register(process)
             return try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
         }
@@ -105,19 +114,26 @@ extension Container {
     ///     by default this process's own standard input.
     /// - Throws: as ``run(_:options:)-17daq``.
     public func output(of command: [String], options: AttachOptions = .init(), input: [UInt8]? = nil) throws -> CommandOutput {
-        try output(of: command, options: options, input: input, operation: Operation.output.name, cancellation: nil)
+        try output(of: command, options: options, input: input, operation: Operation.output.name, cancellation: nil,
+                   taskDeadline: nil)
     }
 
     /// Runs a program and collects its output without blocking the caller's thread; see
     /// ``output(of:options:input:)``.
     ///
     /// Cancelling the task kills the program (`SIGKILL`), reaps it and throws
-    /// `CancellationError`.
+    /// `CancellationError`. The deadline of ``LXC/withDeadline(_:isolation:_:)`` is the
+    /// program's time limit (see ``AttachOptions/timeLimit``): when it passes, the program and
+    /// its process group are stopped and the call throws ``LXCError/Kind/timedOut`` with what
+    /// it printed until then in ``LXCError/partialOutput``.
     public func output(of command: [String], options: AttachOptions = .init(), input: [UInt8]? = nil) async throws -> CommandOutput {
         let cancellation = AttachCancellation()
+        let operation = Operation.output.name
+        let deadline = try attachTaskDeadline(operation)
         return try await withTaskCancellationHandler {
-            try await offload {
-                try self.output(of: command, options: options, input: input, operation: Operation.output.name, cancellation: cancellation)
+            try await offloadAttach(operation, deadline: deadline, grace: options.terminationGrace) {
+                try self.output(of: command, options: options, input: input, operation: operation, cancellation: cancellation,
+                                taskDeadline: deadline)
             }
         } onCancel: {
             cancellation.cancel()
@@ -125,13 +141,14 @@ extension Container {
     }
 
     func output(of command: [String], options: AttachOptions, input: [UInt8]?, operation: String,
-                cancellation: AttachCancellation?) throws -> CommandOutput {
+                cancellation: AttachCancellation?, taskDeadline: ContinuousClock.Instant?) throws -> CommandOutput {
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         if cancellation?.isCancelled == true { throw CancellationError() }
         return try withAttachCall(operation) { handle, cursor in
             let (process, loop) = try spawnCapturing(command, options: options, input: input,
-                                                     operation: operation, handle: handle, cursor: cursor)
+                                                     operation: operation, handle: handle, cursor: cursor,
+                                                     timeLimit: AttachTimeLimit(options: options, taskDeadline: taskDeadline))
             cancellation?.register(process)
             var standardOutput: [UInt8] = []
             var standardError: [UInt8] = []
@@ -143,7 +160,14 @@ extension Container {
                     standardError.append(contentsOf: bytes)
                 }
             }) {}
-            let status = try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
+            let status: ExitStatus
+            do {
+                status = try finish(process, operation: operation, cursor: cursor, cancellation: cancellation)
+            } catch var error as LXCError where error.kind == .timedOut {
+                error.partialOutput = CommandOutput(status: process.waitForExit(), standardOutput: standardOutput,
+                                                    standardError: standardError)
+                throw error
+            }
             return CommandOutput(status: status, standardOutput: standardOutput, standardError: standardError)
         }
     }
@@ -151,7 +175,7 @@ extension Container {
     /// Starts `command` with its standard output and error (and input, when given) on pipes.
     private func spawnCapturing(
         _ command: [String], options: AttachOptions, input: [UInt8]?,
-        operation: String, handle: Handle, cursor: DiagnosticCursor
+        operation: String, handle: Handle, cursor: DiagnosticCursor, timeLimit: AttachTimeLimit?
     ) throws -> (AttachedProcess, CaptureLoop) {
         var output = try PipePair.make(operation: operation, container: name)
         defer { output.closeBoth() }
@@ -165,7 +189,8 @@ extension Container {
         piped.standardOutput = output.write
         piped.standardError = error.write
         if input != nil { piped.standardInput = inputPipe.read }
-        let process = try spawnAttached(command, options: piped, operation: operation, handle: handle, cursor: cursor)
+        let process = try spawnAttached(command, options: piped, operation: operation, handle: handle, cursor: cursor,
+                                        timeLimit: timeLimit)
         // The child has its copies: close ours, so that the pipes end when the program does.
         output.closeWrite()
         error.closeWrite()
@@ -199,16 +224,21 @@ extension Container {
     ///   when the stream reaches its end, as the error of the last `next()`.
     public func streamOutput(of command: [String], options: AttachOptions = .init(),
                              input: [UInt8]? = nil) async throws -> CommandOutputStream {
-        try await offload { try self.startStreaming(command, options: options, input: input) }
+        let deadline = try attachTaskDeadline(Operation.streamOutput.name)
+        return try await offloadAttach(Operation.streamOutput.name, deadline: deadline, grace: options.terminationGrace) {
+            try self.startStreaming(command, options: options, input: input, taskDeadline: deadline)
+        }
     }
 
-    private func startStreaming(_ command: [String], options: AttachOptions, input: [UInt8]?) throws -> CommandOutputStream {
+    private func startStreaming(_ command: [String], options: AttachOptions, input: [UInt8]?,
+                                taskDeadline: ContinuousClock.Instant?) throws -> CommandOutputStream {
         let operation = Operation.streamOutput.name
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         return try withAttachCall(operation) { handle, cursor in
             let (process, loop) = try spawnCapturing(command, options: options, input: input,
-                                                     operation: operation, handle: handle, cursor: cursor)
+                                                     operation: operation, handle: handle, cursor: cursor,
+                                                     timeLimit: AttachTimeLimit(options: options, taskDeadline: taskDeadline))
             return CommandOutputStream(capture: StreamingCapture(process: process, loop: loop, operation: operation))
         }
     }
@@ -225,11 +255,16 @@ extension Container {
     /// - Throws: as ``run(_:options:)-17daq``, except that a program that does not exist inside is
     ///   reported by ``AttachedProcess/wait()-2nwfb``.
     public func spawn(_ command: [String], options: AttachOptions = .init()) throws -> AttachedProcess {
+        try spawn(command, options: options, taskDeadline: nil)
+    }
+
+    func spawn(_ command: [String], options: AttachOptions, taskDeadline: ContinuousClock.Instant?) throws -> AttachedProcess {
         let operation = Operation.spawn.name
         try validateCommand(command, operation: operation)
         try options.validate(operation: operation, container: name)
         return try withAttachCall(operation) { handle, cursor in
-            try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor)
+            try spawnAttached(command, options: options, operation: operation, handle: handle, cursor: cursor,
+                              timeLimit: AttachTimeLimit(options: options, taskDeadline: taskDeadline))
         }
     }
 
@@ -319,7 +354,12 @@ extension Container {
     /// Starts a program inside the container without blocking the caller's thread; see
     /// ``spawn(_:options:)-5bnc6``. liblxc forks and waits for the transient process to enter the
     /// container.
+    ///
+    /// The deadline of ``LXC/withDeadline(_:isolation:_:)``, when the task has one, is the
+    /// process's time limit (see ``AttachOptions/timeLimit``), also after the deadline's body
+    /// has returned.
     public func spawn(_ command: [String], options: AttachOptions = .init()) async throws -> AttachedProcess {
-        try await offload { try self.spawn(command, options: options) }
+        let deadline = try attachTaskDeadline(Operation.spawn.name)
+        return try await offloadAttach(Operation.spawn.name, deadline: deadline, grace: options.terminationGrace) { try self.spawn(command, options: options, taskDeadline: deadline) }
     }
 }

@@ -25,6 +25,14 @@ extension Container {
     /// the host files' modes, or `mode` for the top file or directory. liblxc has no call for
     /// this; the library copies with `openat2` itself.
     ///
+    /// An ordinary user may not give files to its containers' mapped ids from the host. For
+    /// such a caller and a running container, single files (``push(_:to:owner:mode:)-9j4rd``,
+    /// ``pull(_:to:)-1xszw``, ``write(_:to:mode:owner:)-48wye``, ``contents(of:)-5u7jz``) are
+    /// moved by a process that liblxc's `c->attach` puts inside the container, as its root:
+    /// paths resolve as the container's programs resolve them, and the owner is given in the
+    /// container's own ids. Directory trees, and stopped containers, still need root
+    /// (``LXCError/Kind/unsupported`` and ``LXCError/Kind/permissionDenied``).
+    ///
     /// ```swift
     /// try container.push("/srv/job/input.csv", to: "/tmp/input.csv")
     /// try container.push("/srv/job/scripts", to: "/opt", owner: FileOwner(userID: 1000, groupID: 1000))
@@ -60,6 +68,12 @@ extension Container {
                            code: EOPNOTSUPP, kind: .unsupported)
         }
         let sourceName = ContainerRoot.split(hostPath).1
+        if insideFileTransferPID() != nil {
+            guard type == S_IFREG else { throw treeInsideUnsupported(operation, hostPath) }
+            let leaf = sourceName.isEmpty || sourceName == "." || sourceName == ".." ? nil : sourceName
+            try writeInside(operation, path: containerPath, leaf: leaf, from: source, mode: mode ?? info.st_mode, owner: owner)
+            return
+        }
         try withContainerRoot(operation) { root in
             var target = containerPath
             if let existing = try root.find(target) {
@@ -129,6 +143,10 @@ extension Container {
         let operation = "pull"
         try Validate.containerPath(containerPath, operation: operation, container: name)
         try Validate.path(hostPath, what: "host path", operation: operation, container: name)
+        if insideFileTransferPID() != nil {
+            try pullInside(containerPath, to: hostPath, operation: operation)
+            return
+        }
         try withContainerRoot(operation) { root in
             guard let found = try root.find(containerPath) else { throw missingInside(operation, containerPath) }
             close(found.fd)
@@ -200,6 +218,12 @@ extension Container {
     public func write(_ bytes: [UInt8], to containerPath: String, mode: mode_t = 0o644, owner: FileOwner = .root) throws {
         let operation = "write"
         try Validate.containerPath(containerPath, operation: operation, container: name)
+        if insideFileTransferPID() != nil {
+            let fd = try memoryFile(operation, holding: bytes)
+            defer { close(fd) }
+            try writeInside(operation, path: containerPath, from: fd, mode: mode, owner: owner)
+            return
+        }
         try withContainerRoot(operation) { root in
             try root.writeFile(at: containerPath, owner: owner, mode: mode) { fd in
                 if let code = writeAll(fd: fd, bytes) { throw root.error(code, "cannot write \(quoted(containerPath))") }
@@ -223,6 +247,9 @@ extension Container {
     public func contents(of containerPath: String) throws -> [UInt8] {
         let operation = "contents"
         try Validate.containerPath(containerPath, operation: operation, container: name)
+        if insideFileTransferPID() != nil {
+            return try readInside(operation, path: containerPath).bytes
+        }
         return try withContainerRoot(operation) { root in
             guard let found = try root.find(containerPath) else { throw missingInside(operation, containerPath) }
             close(found.fd)
@@ -293,6 +320,33 @@ extension Container {
     func missingInside(_ operation: String, _ path: String) -> LXCError {
         LXCError(operation: operation, container: name, message: "there is no \(quoted(path)) inside the container",
                  code: ENOENT, kind: .notFound)
+    }
+
+    /// ``pull(_:to:)-1xszw`` of a single file through a process inside the container.
+    private func pullInside(_ containerPath: String, to hostPath: String, operation: String) throws {
+        let found: (mode: mode_t, bytes: [UInt8])
+        do {
+            found = try readInside(operation, path: containerPath)
+        } catch let error as LXCError where error.code == EISDIR {
+            throw treeInsideUnsupported(operation, containerPath)
+        }
+        var target = hostPath
+        var hostInfo = stat()
+        let leafName = ContainerRoot.split(containerPath).1
+        if stat(hostPath, &hostInfo) == 0 && hostInfo.st_mode & S_IFMT == S_IFDIR && !leafName.isEmpty {
+            target = (hostPath.hasSuffix("/") ? hostPath : hostPath + "/") + leafName
+        }
+        let fd = retryingOnInterrupt { open(target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0o600) }
+        guard fd >= 0 else { throw hostError(operation, errno, "cannot open the host file \(quoted(target))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw hostError(operation, EINVAL, "the host's \(quoted(target)) is not a regular file")
+        }
+        if ftruncate(fd, 0) != 0 { throw hostError(operation, errno, "cannot empty the host file \(quoted(target))") }
+        if let code = writeAll(fd: fd, found.bytes) { throw hostError(operation, code, "cannot write the host file \(quoted(target))") }
+        // Without set-user-id and set-group-id, as for root's copies.
+        if fchmod(fd, found.mode & 0o1777) != 0 { throw hostError(operation, errno, "cannot set the mode of \(quoted(target))") }
     }
 
     /// ("dir", "file") for "dir/file"; (".", "file") for "file".

@@ -76,6 +76,21 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
     /// the same name logged meanwhile may then appear too.
     public var log: [String]
 
+    /// What a program printed before its time limit passed, and how it ended (killed by the
+    /// signal that ended it), for an error of kind ``Kind/timedOut`` thrown by a capturing
+    /// call (`output(of:)`); nil for every other error.
+    ///
+    /// ```swift
+    /// do {
+    ///     var options = AttachOptions()
+    ///     options.timeLimit = .seconds(5)
+    ///     _ = try container.output(of: ["sh", "-c", "echo started; sleep 30"], options: options)
+    /// } catch let error as LXCError where error.kind == .timedOut {
+    ///     print(error.partialOutput?.standardOutputString ?? "")   // started
+    /// }
+    /// ```
+    public var partialOutput: CommandOutput?
+
     /// Makes an error; `message` should say what went wrong in words a user can act on.
     public init(
         operation: String,
@@ -83,7 +98,8 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
         message: String,
         code: Int32? = nil,
         kind: Kind = .failed,
-        log: [String] = []
+        log: [String] = [],
+        partialOutput: CommandOutput? = nil
     ) {
         self.operation = operation
         self.container = container
@@ -91,6 +107,7 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
         self.code = code
         self.kind = kind
         self.log = log
+        self.partialOutput = partialOutput
     }
 
     /// One line: `start of container "web" failed: <message>`.

@@ -140,3 +140,40 @@ struct DeadlineTests {
         try await waitUntilNoCallIsBlocked()
     }
 }
+
+/// How a program's time limit is chosen from the options and the task's deadline.
+@Suite("Time limits of attached programs")
+struct AttachTimeLimitTests {
+    @Test func noLimitAndNoDeadlineMeansNoTimer() {
+        #expect(AttachTimeLimit(options: AttachOptions(), taskDeadline: nil) == nil)
+    }
+
+    @Test func theSoonerOfTheLimitAndTheDeadlineApplies() throws {
+        let start = ContinuousClock.now
+        var options = AttachOptions()
+        options.timeLimit = .seconds(5)
+        let near = try #require(AttachTimeLimit(options: options, taskDeadline: start + .seconds(1)))
+        #expect(near.deadline(startedAt: start) == start + .seconds(1))
+        #expect(near.describe(startedAt: start).contains("deadline"))
+        let far = try #require(AttachTimeLimit(options: options, taskDeadline: start + .seconds(60)))
+        #expect(far.deadline(startedAt: start) == start + .seconds(5))
+        #expect(far.describe(startedAt: start) == "its time limit of 5 s")
+        let alone = try #require(AttachTimeLimit(options: options, taskDeadline: nil))
+        #expect(alone.deadline(startedAt: start) == start + .seconds(5))
+        #expect(alone.grace == .seconds(2))
+    }
+
+    @Test(arguments: [(Duration.seconds(3), "3 s"), (.milliseconds(250), "250 ms"), (.milliseconds(1500), "1.500 s")])
+    func durationsAreWrittenForPeople(duration: Duration, text: String) {
+        #expect(formatDuration(duration) == text)
+    }
+
+    @Test func negativeLimitsAreRefused() {
+        var options = AttachOptions()
+        options.timeLimit = .seconds(-1)
+        #expect(throws: LXCError.self) { try options.validate(operation: "run", container: "web") }
+        options.timeLimit = nil
+        options.terminationGrace = .milliseconds(-1)
+        #expect(throws: LXCError.self) { try options.validate(operation: "run", container: "web") }
+    }
+}

@@ -30,7 +30,7 @@ final class AttachCancellation: Sendable {
             state.process = process
             return state.cancelled
         }
-        if kill { process.signal(SIGKILL) }
+        if kill { process.terminate(SIGKILL) }
     }
 
     /// Marks the work cancelled and kills the process, if there is one yet.
@@ -39,7 +39,7 @@ final class AttachCancellation: Sendable {
             state.cancelled = true
             return state.process
         }
-        process?.signal(SIGKILL)
+        process?.terminate(SIGKILL)
     }
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
@@ -220,6 +220,8 @@ final class StreamingCapture: Sendable {
         /// Chunks read but not handed out yet (one poll can find both pipes ready).
         var pending: [CommandOutputEvent] = []
         var finished = false
+        /// The error to throw once `pending` is handed out (a time limit that passed).
+        var finalError: LXCError?
     }
 
     private let state: Locked<State>
@@ -233,7 +235,7 @@ final class StreamingCapture: Sendable {
 
     deinit {
         // Dropped before the end: kill the program; the AttachedProcess reaps it.
-        if !process.hasExited() { process.signal(SIGKILL) }
+        if !process.hasExited() { process.terminate(SIGKILL) }
     }
 
     func cancel() {
@@ -248,7 +250,14 @@ final class StreamingCapture: Sendable {
         return try state.withLock { state -> CommandOutputEvent? in
             while true {
                 if !state.pending.isEmpty { return state.pending.removeFirst() }
-                if state.finished { return nil }
+                if state.finished {
+                    // A time limit that passed is reported after the output read until then.
+                    if let error = state.finalError {
+                        state.finalError = nil
+                        throw error
+                    }
+                    return nil
+                }
                 var found: [CommandOutputEvent] = []
                 let more = state.loop.step(process: process, isCancelled: { cancellation.isCancelled }) { kind, bytes in
                     let chunk = [UInt8](bytes)
@@ -257,7 +266,13 @@ final class StreamingCapture: Sendable {
                 state.pending.append(contentsOf: found)
                 if !more {
                     state.finished = true
-                    let status = try process.wait(operation: operation, diagnostics: nil)
+                    let status: ExitStatus
+                    do {
+                        status = try process.wait(operation: operation, diagnostics: nil)
+                    } catch let error as LXCError where error.kind == .timedOut && !cancellation.isCancelled {
+                        state.finalError = error
+                        continue
+                    }
                     if cancellation.isCancelled {
                         state.pending.removeAll()
                         throw CancellationError()

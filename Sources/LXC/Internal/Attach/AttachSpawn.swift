@@ -35,6 +35,9 @@ struct ExecPayload {
     /// ``AttachOptions/workingDirectory``, entered before the exec; nil leaves liblxc's.
     var directory: UnsafePointer<CChar>?
     var reportFD: Int32
+    /// Start a session (and process group) of its own before the exec: the program has a
+    /// time limit, whose signals go to the group.
+    var newSession: Bool
 }
 
 enum ExecReport {
@@ -141,6 +144,9 @@ let attachedExec: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { raw in
     var marker: UInt8 = 0x52
     _ = write(fd, &marker, 1)
     guard enterWorkingDirectory(payload.pointee.directory, reportingTo: fd) else { return EXIT_FAILURE }
+    // Fails (EPERM) only when it leads a group already (liblxc's terminal setup): then its
+    // group is its own anyway.
+    if payload.pointee.newSession { _ = setsid() }
     _ = execvp(payload.pointee.program, payload.pointee.argv)
     var code = errno
     _ = write(fd, &code, 4)
@@ -292,14 +298,22 @@ extension Container {
         options: AttachOptions,
         operation: String,
         handle: Handle,
-        cursor: DiagnosticCursor
+        cursor: DiagnosticCursor,
+        timeLimit: AttachTimeLimit? = nil
     ) throws -> AttachedProcess {
-        try withCStringArray(command) { argv in
+        let process = try withCStringArray(command) { argv in
             try startAttached(attachedExec, options: options, operation: operation, handle: handle,
-                              cursor: cursor, program: command[0]) { reportFD, directory in
-                ExecPayload(program: argv[0]!, argv: argv, directory: directory, reportFD: reportFD)
+                              cursor: cursor, program: command[0], ownsGroup: timeLimit != nil) { reportFD, directory in
+                ExecPayload(program: argv[0]!, argv: argv, directory: directory, reportFD: reportFD,
+                            newSession: timeLimit != nil)
             }
         }
+        if let timeLimit {
+            let start = ContinuousClock.now
+            process.armTimeLimit(timeLimit.deadline(startedAt: start), grace: timeLimit.grace,
+                                 reason: timeLimit.describe(startedAt: start))
+        }
+        return process
     }
 
     /// Starts a C function inside the container and returns the process.
@@ -329,6 +343,7 @@ extension Container {
         handle: Handle,
         cursor: DiagnosticCursor,
         program: String?,
+        ownsGroup: Bool = false,
         payload makePayload: (_ reportFD: Int32, _ directory: UnsafePointer<CChar>?) -> Payload
     ) throws -> AttachedProcess {
         let pointer = handle.pointer
@@ -358,7 +373,7 @@ extension Container {
             throw attachFailure(operation, handle, cursor)
         }
         return AttachedProcess(pid: pid, container: name, program: program, workingDirectory: options.workingDirectory,
-                               reportFD: report.read, logSource: cursor)
+                               reportFD: report.read, logSource: cursor, ownsGroup: ownsGroup)
     }
 
     /// Throws ``LXCError/Kind/wrongState`` when liblxc reports the container frozen, being

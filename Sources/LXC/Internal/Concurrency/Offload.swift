@@ -6,12 +6,12 @@ import Synchronization
 // liblxc's calls cannot be interrupted: a `wait` without a timeout, or any call that talks to
 // a container whose monitor no longer answers its command socket (lxc/lxc#4707), blocks its
 // thread until liblxc returns. The awaiting task must not block with it. So the task resumes
-// at the first of: the call returning, the task's deadline (``LXC/withDeadline(_:_:)``), or
+// at the first of: the call returning, the task's deadline (``LXC/withDeadline(_:isolation:_:)``), or
 // the task being cancelled. In the last two cases the thread is left to finish the call in
 // the background; such threads are counted, and past a limit new calls are refused rather
 // than piling up more threads behind a wedged container.
 
-/// The deadline of the current task for blocking liblxc calls, set by ``LXC/withDeadline(_:_:)``.
+/// The deadline of the current task for blocking liblxc calls, set by ``LXC/withDeadline(_:isolation:_:)``.
 enum Deadline {
     @TaskLocal static var current: ContinuousClock.Instant?
 }
@@ -140,7 +140,7 @@ extension BlockingExecutor {
 
 extension Container {
     /// Runs a blocking call on the library's own threads, off Swift's cooperative pool. The
-    /// caller stops waiting at the task's deadline (``LXC/withDeadline(_:_:)``) or when the task
+    /// caller stops waiting at the task's deadline (``LXC/withDeadline(_:isolation:_:)``) or when the task
     /// is cancelled; the call itself cannot be interrupted and finishes in the background.
     func offload<T: Sendable>(
         _ operation: String = #function,

@@ -72,6 +72,9 @@ struct Scenario {
         return try runStandalone(program: program, arguments: arguments)
     }
 
+    /// The orders of the in-process sides: 0 the C floor, 1 Swift, 2 the C floor again.
+    private static let orders = [[0, 1, 2], [1, 2, 0], [2, 0, 1], [0, 2, 1], [2, 1, 0], [1, 0, 2]]
+
     /// `program` is the path of `lxc-bench-c`, or nil to measure only the in-process sides.
     func run(rounds: Int, standaloneProgram program: String?) throws -> Result {
         // A warm-up of each, so that first-touch costs are in neither measurement.
@@ -83,11 +86,14 @@ struct Scenario {
             var total: (swift: Int64, c: Int64, cAgain: Int64) = (0, 0, 0)
             let (blocks, size) = oneByOne ? (iterations, 1) : (1, iterations)
             for block in 0..<blocks {
-                // The three in-process sides take turns at going first, second and third.
+                // The three in-process sides go in each of the six orders in turn, so that
+                // each follows each other side equally often: with the three rotations of one
+                // order, the second C floor always came right after the Swift attach, and read
+                // 6 to 11 % slower than the first (noise 1.06-1.12): what runs after an attach
+                // pays for some of the work it leaves behind.
                 var times: (swift: Int64, c: Int64, cAgain: Int64) = (0, 0, 0)
-                let first = (round + block) % 3
-                for turn in 0..<3 {
-                    switch (first + turn) % 3 {
+                for side in Self.orders[(round * blocks + block) % Self.orders.count] {
+                    switch side {
                     case 0: times.c = try cFloor(size)
                     case 1: times.swift = try swift(size)
                     default: times.cAgain = try cFloor(size)

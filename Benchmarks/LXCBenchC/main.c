@@ -2,7 +2,7 @@
  * from C would run it (not inside the Swift benchmark's process, whose size its forks pay for).
  * The same functions as the in-process floor (Benchmarks/CLXCBench), one scenario per run:
  *
- *     lxc-bench-c [--rounds R] [--label NAME] KIND LXCPATH ITERATIONS [ARGUMENTS...]
+ *     lxc-bench-c [--rounds R] [--label NAME] [--threads 1|2] KIND LXCPATH ITERATIONS [ARGUMENTS...]
  *
  *     handle NAME                   config_get NAME KEY
  *     list_names DIRECTORY          list_handles DIRECTORY
@@ -14,21 +14,36 @@
  *
  *     scenario=NAME n=N per_op_us=X
  *
- * NAME is --label, or KIND. lxc-bench runs it once per round of each scenario; it can also be
+ * NAME is --label, or KIND. `--threads 2` starts an idle second thread first, as every program
+ * that uses the Swift library has (see attach_run below); the default is 1, a plain C program.
+ *
+ * attach_run and threads: liblxc 5.0.2's attach first tries to enter the container's
+ * namespaces in one setns(2) on the init's pidfd, which the kernel allows only in a
+ * single-threaded process; otherwise it opens, enters and closes each /proc/PID/ns file
+ * (seven openat2 and setns more per attach here). In a single-threaded program the fast path
+ * also leaves the pidfd open in the caller, one descriptor per attach. lxc-bench runs it once per round of each scenario; it can also be
  * run by hand against containers made with lxc-create. Exit status 1 when an operation failed. */
 #include "clxcbench.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int compare(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
+static void *idle(void *unused) {
+    (void)unused;
+    for (;;) pause();
+    return NULL;
+}
+
 static int usage(void) {
-    fprintf(stderr, "usage: lxc-bench-c [--rounds R] [--label NAME] KIND LXCPATH ITERATIONS [ARGUMENTS...]\n"
+    fprintf(stderr, "usage: lxc-bench-c [--rounds R] [--label NAME] [--threads 1|2] KIND LXCPATH ITERATIONS [ARGUMENTS...]\n"
                     "kinds: handle NAME | config_get NAME KEY | list_names | list_handles | lifecycle NAME |\n"
                     "       lifecycle_rejoining NAME PROCS_FILE... | attach_run NAME PROGRAM... | create_destroy NAME\n");
     return 2;
@@ -51,16 +66,19 @@ static int64_t run(const char *kind, const char *lxcpath, int n, int argc, char 
 }
 
 int main(int argc, char **argv) {
-    int rounds = 1;
+    int rounds = 1, threads = 1;
     const char *label = NULL;
     int index = 1;
     while (index + 1 < argc && !strncmp(argv[index], "--", 2)) {
         if (!strcmp(argv[index], "--rounds")) rounds = atoi(argv[index + 1]);
         else if (!strcmp(argv[index], "--label")) label = argv[index + 1];
+        else if (!strcmp(argv[index], "--threads")) threads = atoi(argv[index + 1]);
         else return usage();
         index += 2;
     }
-    if (argc - index < 3 || rounds < 1) return usage();
+    if (argc - index < 3 || rounds < 1 || threads < 1 || threads > 2) return usage();
+    pthread_t thread;
+    if (threads == 2 && pthread_create(&thread, NULL, idle, NULL) != 0) return 1;
     const char *kind = argv[index];
     const char *lxcpath = argv[index + 1];
     int iterations = atoi(argv[index + 2]);

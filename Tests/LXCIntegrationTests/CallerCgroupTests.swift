@@ -81,3 +81,47 @@ extension CallerCgroupTests {
         }
     }
 }
+
+extension CallerCgroupTests {
+    /// The mount table behind every restore is read again after a mount or an unmount (the
+    /// kernel marks the descriptor the library keeps on mountinfo), and the mounts it then
+    /// returns are the new ones.
+    @Test(.privilegedOnly("mounting a tmpfs needs root"))
+    func theMountTableIsReadAgainAfterAMountAndAnUnmount() throws {
+        try Sandbox.withBlocking { sandbox in
+            let directory = sandbox.lxcpath + "/mountpoint"
+            try #require(mkdir(directory, 0o700) == 0)
+            try #require(CallerCgroups.MountTable.current() != nil, "mountinfo could not be read")
+
+            // Other tests of this process may mount meanwhile, which only adds reads: what
+            // must hold is that a mount of ours is never missed.
+            let beforeMount = CallerCgroups.MountTable.reads
+            try #require(mount("tmpfs", directory, "tmpfs", 0, "size=64k") == 0,
+                         "mount tmpfs: \(String(cString: strerror(errno)))")
+            var mounted = true
+            defer { if mounted { umount(directory) } }
+            #expect(CallerCgroups.MountTable.current() != nil)
+            #expect(CallerCgroups.MountTable.reads > beforeMount, "a mount was not noticed")
+
+            let beforeUnmount = CallerCgroups.MountTable.reads
+            try #require(umount(directory) == 0)
+            mounted = false
+            #expect(CallerCgroups.MountTable.current() != nil)
+            #expect(CallerCgroups.MountTable.reads > beforeUnmount, "an unmount was not noticed")
+        }
+    }
+
+    /// Without a change of mounts the table is not read again (the point of keeping it). A
+    /// mount made by a concurrent test in between is possible, so two quiet calls in a row
+    /// need to be seen only once in a few tries.
+    @Test func theMountTableIsNotReadAgainWithoutAChange() throws {
+        try #require(CallerCgroups.MountTable.current() != nil, "mountinfo could not be read")
+        var quiet = false
+        for _ in 0..<5 where !quiet {
+            let before = CallerCgroups.MountTable.reads
+            _ = CallerCgroups.MountTable.current()
+            quiet = CallerCgroups.MountTable.reads == before
+        }
+        #expect(quiet, "mountinfo was read again on every call")
+    }
+}

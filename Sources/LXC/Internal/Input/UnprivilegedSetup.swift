@@ -89,7 +89,7 @@ enum UnprivilegedSetup {
     /// The directories of the caller's cgroups that it may not write, or nil when they
     /// cannot be found.
     static func undelegatedCgroups() -> [String]? {
-        guard let mounts = CallerCgroups.currentMounts() else { return nil }
+        guard let mounts = CallerCgroups.MountTable.current() else { return nil }
         let memberships = CallerCgroups.current()
         if memberships.isEmpty { return nil }
         return memberships.compactMap { membership in

@@ -73,9 +73,15 @@ let package = Package(
             dependencies: ["CLXC"],
             path: "Benchmarks/CLXCBench"
         ),
+        // The C floor as a program of its own (lxc-bench runs it next to itself each round).
+        .executableTarget(
+            name: "lxc-bench-c",
+            dependencies: ["CLXCBench"],
+            path: "Benchmarks/LXCBenchC"
+        ),
         .executableTarget(
             name: "lxc-bench",
-            dependencies: ["LXC", "CLXCBench"],
+            dependencies: ["LXC", "CLXCBench", "lxc-bench-c"],
             path: "Benchmarks/LXCBench"
         ),
         // For the integration tests: attaches from a program's only thread (see its main.swift).

@@ -2,21 +2,26 @@ import CLXCBench
 import Glibc
 import LXC
 
-/// The swift-lxc benchmark: each scenario through the library and through liblxc from C
-/// (Benchmarks/CLXCBench), interleaved in rounds on the same containers, with the median
-/// per-operation time of each and their ratio. Run in release mode, as root:
+/// The swift-lxc benchmark: each scenario through the library, through liblxc from C in this
+/// process (Benchmarks/CLXCBench), and through the same C as a program of its own
+/// (`lxc-bench-c`, Benchmarks/LXCBenchC), in rounds on the same containers, with the median
+/// per-operation time of each and their ratios. The in-process C floor is measured twice in
+/// every round: the ratio of the two (`noise`) is what this machine's noise and the harness
+/// alone make of identical work in the same run. Build in release mode, run as root:
 ///
-///     swift run -c release lxc-bench [--rounds N] [--only a,b,c] [--rss-detail] [--c-against-c]
+///     swift build -c release --product lxc-bench
+///     .build/release/lxc-bench [--rounds N] [--only a,b,c] [--rss-detail] [--no-standalone]
 ///
-/// `--c-against-c` measures the C floor in both places: the ratios it prints are what this
-/// machine's noise and the harness alone make of identical work.
+/// `lxc-bench --swift KIND LXCPATH ITERATIONS ARGUMENTS...` runs one scenario's Swift side
+/// alone, with `lxc-bench-c`'s arguments, for profiling both programs (see Standalone.swift).
 @main
 struct LXCBench {
     struct Options {
         var rounds = 3
         var only: Set<String>? = nil
         var rssDetail = false
-        var cAgainstC = false
+        var standalone = true
+        var swiftAlone: [String]? = nil
     }
 
     static func parseOptions() throws -> Options {
@@ -34,10 +39,14 @@ struct LXCBench {
                 options.only = Set(value.split(separator: ",").map(String.init))
             case "--rss-detail":
                 options.rssDetail = true
-            case "--c-against-c":
-                options.cAgainstC = true
+            case "--no-standalone":
+                options.standalone = false
+            case "--swift":
+                options.swiftAlone = Array(arguments)
+                arguments = []
             case "--help", "-h":
-                print("usage: lxc-bench [--rounds N] [--only scenario,scenario,...] [--rss-detail] [--c-against-c]")
+                print("usage: lxc-bench [--rounds N] [--only scenario,scenario,...] [--rss-detail] [--no-standalone]\n"
+                    + "       lxc-bench [--rounds N] --swift KIND LXCPATH ITERATIONS ARGUMENTS... (as lxc-bench-c)")
                 exit(0)
             default:
                 throw BenchError("unknown argument \(argument)")
@@ -49,6 +58,10 @@ struct LXCBench {
     static func main() async {
         do {
             let options = try parseOptions()
+            if let alone = options.swiftAlone {
+                try runSwiftAlone(alone, rounds: options.rounds)
+                return
+            }
             if geteuid() != 0 { throw BenchError("run the benchmark as root: it creates and starts containers") }
             try await run(options)
         } catch {
@@ -59,8 +72,15 @@ struct LXCBench {
     }
 
     static func run(_ options: Options) async throws {
-        print("# swift-lxc benchmark, liblxc \(LXC.version), \(options.rounds) rounds, medians; ratio = Swift / C"
-            + (options.cAgainstC ? " (here C / C: the C floor in both places)" : ""))
+        print("# swift-lxc benchmark, liblxc \(LXC.version), \(options.rounds) rounds, medians; ratio = Swift / C in this "
+            + "process, standalone_ratio = Swift / lxc-bench-c, noise = C / C in this process, same rounds")
+        var standaloneProgram: String? = nil
+        if options.standalone {
+            guard let program = standaloneCProgram() else {
+                throw BenchError("lxc-bench-c is not next to lxc-bench: build with swift build -c release --product lxc-bench (or pass --no-standalone)")
+            }
+            standaloneProgram = program
+        }
         let lxcpath = try BenchLXCPath()
         defer {
             removeMonitorCgroups(prefix: "bench-")
@@ -85,13 +105,15 @@ struct LXCBench {
                     _ = container.isDefined
                     _ = container.state
                 }
-            }))
+            },
+            standalone: ("handle", lxcpath.path, ["bench-base"])))
         scenarios.append(Scenario(name: "config_get", iterations: 200_000,
             c: { cbench_config_get("bench-base", lxcpath.path, "lxc.uts.name", Int32($0)) },
             swift: { n in
                 let container = try Container(name: "bench-base", lxcpath: lxcpath.path)
                 return try measure(n) { _ = try container.configItem("lxc.uts.name") }
-            }))
+            },
+            standalone: ("config_get", lxcpath.path, ["bench-base", "lxc.uts.name"])))
         // Names: liblxc's list_all_containers re-sorts its array after every name, the
         // library reads the lxcpath and sorts once. Handles: both make one lxc_container_new
         // per container, which dominates.
@@ -108,7 +130,8 @@ struct LXCBench {
                         let listed = try Container.names(.all, in: directory)
                         if listed.count != count { throw BenchError("listed \(listed.count) of \(count)") }
                     }
-                }))
+                },
+                standalone: ("list_names", directory, [])))
         }
         if wanted("list_handles") {
             let count = 200
@@ -124,7 +147,8 @@ struct LXCBench {
                         let listed = try Container.list(.all, in: directory)
                         if listed.count != count { throw BenchError("listed \(listed.count) of \(count)") }
                     }
-                }))
+                },
+                standalone: ("list_handles", directory, [])))
         }
         if wanted("lifecycle") {
             let swiftContainer = try makeBusybox("bench-life-s", in: lxcpath.path)
@@ -132,6 +156,9 @@ struct LXCBench {
             scenarios.append(Scenario(name: "lifecycle", iterations: 50, oneByOne: true,
                 c: { cbench_isolated(0, "bench-life-c", lxcpath.path, nil, Int32($0)) },
                 swift: { n in try measure(n) { try startAndStop(swiftContainer) } }))
+            // No standalone floor: a C program that starts the same container 50 times from
+            // one process without moving itself back probes past one more left-over monitor
+            // cgroup at each start; lifecycle_rejoining's is the fair one.
         }
         // The same against C that, like the library, leaves no cgroup behind: after each start
         // it writes its process back into the cgroups it was in. Both sides then do the same
@@ -149,7 +176,8 @@ struct LXCBench {
                     // In this process, like the Swift side: it leaves nothing behind to isolate.
                     return argv.withUnsafeBufferPointer { cbench_lifecycle_rejoining("bench-rejoin-c", lxcpath.path, $0.baseAddress, Int32(n)) }
                 },
-                swift: { n in try measure(n) { try startAndStop(swiftContainer) } }))
+                swift: { n in try measure(n) { try startAndStop(swiftContainer) } },
+                standalone: ("lifecycle_rejoining", lxcpath.path, ["bench-rejoin-c"] + procsFiles)))
         }
         // A running container for attach_run, stopped once the scenarios ran.
         var attachContainer: Container?
@@ -158,7 +186,7 @@ struct LXCBench {
             try await running.start()
             attachContainer = running
             // One at a time: attach times swing with what the machine does in the background,
-            // and alternating C and Swift per run spreads that over both.
+            // and taking turns per run spreads that over all sides.
             scenarios.append(Scenario(name: "attach_run", iterations: 500, oneByOne: true,
                 c: { n in
                     let argv: [UnsafePointer<CChar>?] = [UnsafePointer(strdup("true")), nil]
@@ -170,7 +198,8 @@ struct LXCBench {
                         let status = try running.run(["true"])
                         if !status.isSuccess { throw BenchError("true inside the container: \(status)") }
                     }
-                }))
+                },
+                standalone: ("attach_run", lxcpath.path, ["bench-attach", "true"])))
         }
         // Six per round: with two, single creates of 0.3 to 0.45 s moved rounds by 10 %.
         scenarios.append(Scenario(name: "create_destroy", iterations: 6, oneByOne: true,
@@ -182,18 +211,11 @@ struct LXCBench {
                     try container.setConfigItem("lxc.net.0.type", to: "empty")
                     try container.destroy()
                 }
-            }))
+            },
+            standalone: ("create_destroy", lxcpath.path, ["bench-cd-c"])))
 
-        for var scenario in scenarios where wanted(scenario.name) {
-            if options.cAgainstC {
-                let floor = scenario.c
-                scenario.swift = { n in
-                    let nanoseconds = floor(n)
-                    if nanoseconds < 0 { throw BenchError("the C floor failed") }
-                    return nanoseconds
-                }
-            }
-            let result = try scenario.run(rounds: options.rounds)
+        for scenario in scenarios where wanted(scenario.name) {
+            let result = try scenario.run(rounds: options.rounds, standaloneProgram: standaloneProgram)
             print(result.line)
         }
         cbench_attach_done()

@@ -247,9 +247,14 @@ static inline int clxc_enter_working_directory(const char *directory) {
  * AttachSpawn.swift). Executables are linked for lazy binding unless they ask otherwise, and
  * a PLT slot is bound by its first call: one that this process never calls (execvp, above
  * all) would be bound by the dynamic linker in every forked child anew, with the page faults
- * of its code and of the written GOT page: about 60 us of each attach here, measured with
- * LD_BIND_NOW. Each call below has no effect: an empty file name fails with ENOENT (execvp's
- * before any system call), the rest only read state or get EBADF. errno is kept. */
+ * of its code and of the written GOT page: about 60 us of each attach on a quiet machine,
+ * measured with LD_BIND_NOW. Measured again on 2026-12-07 with it switched off
+ * (`perf stat -e task-clock,page-faults lxc-bench --rounds 1 --swift attach_run LXCPATH 300
+ * NAME true`, three pairs on a loaded machine): 20 page faults more per attach (58.5k against
+ * 51.7k) and 1-6 % more CPU time in every pair; in lxc-bench's attach_run on that machine the
+ * difference stayed inside the noise (single runs 1.06-1.13 of C without it, 1.07-1.08 with).
+ * Each call below has no effect: an empty file name fails with ENOENT (execvp's before any
+ * system call), the rest only read state or get EBADF. errno is kept. */
 static inline void clxc_bind_attach_child_calls(void) {
     int saved = errno;
     sigset_t set;

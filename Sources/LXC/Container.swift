@@ -53,20 +53,9 @@ public final class Container: Sendable, CustomStringConvertible {
     ///   cannot be parsed, say).
     public init(name: String, lxcpath: String? = nil) throws {
         try Validate.name(name, operation: Operation.initializer.name)
-        if let lxcpath { try Validate.lxcpathText(lxcpath, operation: Operation.initializer.name) }
-        let handle: Handle
-        do {
-            handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: Operation.initializer.name)
-        } catch {
-            if let lxcpath { try Validate.lxcpathIsNoOtherFile(lxcpath, operation: Operation.initializer.name) }
-            throw error
-        }
-        // A configuration liblxc loaded was found under the lxcpath, which is therefore a
-        // directory: only otherwise is it looked at (one `stat` less per handle of an
-        // existing container). liblxc keeps the lxcpath it is given as it is.
-        if let lxcpath, !handle.hasConfiguration {
-            try Validate.lxcpathIsNoOtherFile(lxcpath, operation: Operation.initializer.name)
-        }
+        if let lxcpath { try Validate.lxcpath(lxcpath, operation: Operation.initializer.name) }
+        let handle = try Container.newHandle(name: name, lxcpath: lxcpath, operation: Operation.initializer.name)
+        // liblxc keeps the lxcpath it is given as it is.
         let path = lxcpath ?? handle.configPath ?? LXC.defaultLXCPath
         identity = Locked(Identity(handle: handle, name: name, lxcpath: path))
     }
@@ -80,9 +69,7 @@ public final class Container: Sendable, CustomStringConvertible {
 
     static func newHandle(name: String, lxcpath: String?, operation: String) throws -> Handle {
         errno = 0
-        // `withCString`, not the implicit conversion: a short name is stored inside the
-        // String, and the conversion would copy it into a new array for every handle.
-        let pointer = name.withCString { name in withOptionalCString(lxcpath) { lxc_container_new(name, $0) } }
+        let pointer = withOptionalCString(lxcpath) { lxc_container_new(name, $0) }
         guard let pointer else {
             let code = errno
             var message = "liblxc could not make a handle for it"
@@ -114,15 +101,8 @@ public final class Container: Sendable, CustomStringConvertible {
         _ = discarded
     }
 
-    /// The config file at `path` as it is now (see `ConfigFileSnapshot`), compared with
-    /// the one the spare attach handles were loaded from.
-    func currentConfigFile(at path: String) -> ConfigFileSnapshot? {
-        let kept = identity.withLock { $0.spareAttachHandles.file }
-        return ConfigFileSnapshot.current(at: path, kept: kept)
-    }
-
-    /// A spare attach handle loaded from what the config file `file` holds, if one is kept.
-    func takeSpareAttachHandle(for file: ConfigFileSnapshot) -> Handle? {
+    /// A spare attach handle loaded from the config file's bytes `file`, if one is kept.
+    func takeSpareAttachHandle(for file: [UInt8]) -> Handle? {
         let (handle, discarded) = identity.withLock { $0.spareAttachHandles.take(for: file) }
         _ = discarded
         return handle
@@ -130,7 +110,7 @@ public final class Container: Sendable, CustomStringConvertible {
 
     /// Keeps `handle`, loaded from `file` for the container `name` in `lxcpath`, for a later
     /// attach, unless the container has been renamed or moved since.
-    func keepSpareAttachHandle(_ handle: Handle, from file: ConfigFileSnapshot, name: String, lxcpath: String) {
+    func keepSpareAttachHandle(_ handle: Handle, from file: [UInt8], name: String, lxcpath: String) {
         let discarded = identity.withLock { identity -> [Handle] in
             guard identity.name == name, identity.lxcpath == lxcpath else { return [handle] }
             return identity.spareAttachHandles.keep(handle, from: file)

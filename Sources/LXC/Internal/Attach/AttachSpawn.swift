@@ -238,6 +238,15 @@ func withStandardInputKept<R>(_ options: AttachOptions, _ body: (AttachOptions) 
 }
 
 extension Container {
+    /// Runs an attach on a handle of its own (``withAttachHandle(_:_:)``) with its log lines
+    /// available to explain a failure: the attach side of the call path (LiblxcCall.swift),
+    /// whose cursor lives on in the process it returns.
+    func withAttachCall<R>(_ operation: String, _ body: (Handle, DiagnosticCursor) throws -> R) throws -> R {
+        try withAttachHandle(operation) { handle in
+            try diagnosed(handle) { cursor in try body(handle, cursor) }
+        }
+    }
+
     /// Calls `body` with a handle of its own for one attach.
     ///
     /// `c->attach` forks, and the forked process releases its reference to the handle with
@@ -251,25 +260,15 @@ extension Container {
     /// `lxc.no_new_privs`).
     ///
     /// Such a handle is made with `lxc_container_new`, which reads and parses the config file
-    /// (about 0.1 ms, some 7 % of running `/bin/true` inside). When `body` returns, the handle
+    /// (some 5 % of running `/bin/true` inside, measured). When `body` returns, the handle
     /// is kept for the next attach (`SpareAttachHandles`), and taken again only while the
     /// config file holds the same bytes, and by one attach at a time: an edit of the file
     /// between two attaches is seen as with a new handle. (An edit of a file that the config
-    /// includes with `lxc.include` is seen once the config file itself changes.) Whether the
-    /// bytes are the same is found with one `stat` where the file's times can prove it, by
-    /// reading the file otherwise (`ConfigFileSnapshot`). Nothing is kept after `body` throws.
-    /// Runs an attach on a handle of its own (``withAttachHandle(_:_:)``) with its log lines
-    /// available to explain a failure: the attach side of the call path (LiblxcCall.swift),
-    /// whose cursor lives on in the process it returns.
-    func withAttachCall<R>(_ operation: String, _ body: (Handle, DiagnosticCursor) throws -> R) throws -> R {
-        try withAttachHandle(operation) { handle in
-            try diagnosed(handle) { cursor in try body(handle, cursor) }
-        }
-    }
-
+    /// includes with `lxc.include` is seen once the config file itself changes.) Nothing is
+    /// kept after `body` throws.
     func withAttachHandle<R>(_ operation: String, _ body: (Handle) throws -> R) throws -> R {
         let (name, lxcpath) = (self.name, self.lxcpath)
-        let file = currentConfigFile(at: lxcpath + "/" + name + "/config")
+        let file = SpareAttachHandles.configFile(at: lxcpath + "/" + name + "/config")
         let handle = try file.flatMap { takeSpareAttachHandle(for: $0) }
             ?? Container.newHandle(name: name, lxcpath: lxcpath, operation: operation)
         let result = try body(handle)

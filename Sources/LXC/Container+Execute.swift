@@ -18,7 +18,7 @@ extension Container {
     ///
     /// - Parameter command: the program and its arguments, as seen inside the container.
     /// - Returns: how the command ended.
-    /// - Throws: ``LXCError`` as ``start(useInit:arguments:)`` does, for an empty command, a
+    /// - Throws: ``LXCError`` as ``start(useInit:arguments:)-6gzbz`` does, for an empty command, a
     ///   container that is running already, or a start liblxc reports as failed.
     public func execute(_ command: [String]) throws -> ExitStatus {
         guard !command.isEmpty else {

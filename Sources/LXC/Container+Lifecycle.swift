@@ -401,6 +401,9 @@ extension Container {
             return failure(operation, handle, cursor, kind: .notFound,
                            "the container's root filesystem \(quoted(directory)) (lxc.rootfs.path) does not exist")
         }
+        if let explanation = missingNetworkLinkProblem(log) {
+            return failure(operation, handle, cursor, kind: .notFound, explanation)
+        }
         if let explanation = unprivilegedStartProblem(log) {
             return failure(operation, handle, cursor, kind: .permissionDenied, explanation)
         }

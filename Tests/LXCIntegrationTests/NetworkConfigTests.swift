@@ -125,4 +125,41 @@ struct NetworkConfigTests {
             #expect(members.output.contains("veth"), "\(members.output)")
         }
     }
+    @Test(.privilegedOnly("it makes links on the host (ip link add) and moves one into the container, which needs CAP_NET_ADMIN on the host"))
+    func aPhysicalDeviceAndAMacvlanComeUpWithTheirAddresses() throws {
+        try Sandbox.withBlocking { sandbox in
+            let first = try testAddress()
+            let second = "198.51.100.\(first.hasSuffix(".9") ? 8 : 9)"
+            // No dummy driver here: the ends of two veth pairs stand in for host devices.
+            let device = HostTools.uniqueLinkName("swlxph")
+            let devicePeer = HostTools.uniqueLinkName("swlxpp")
+            let parent = HostTools.uniqueLinkName("swlxmv")
+            let parentPeer = HostTools.uniqueLinkName("swlxmp")
+            try HostTools.require(["ip", "link", "add", device, "type", "veth", "peer", "name", devicePeer])
+            defer { _ = try? HostTools.run(["ip", "link", "del", devicePeer]) }
+            try HostTools.require(["ip", "link", "add", parent, "type", "veth", "peer", "name", parentPeer])
+            defer { _ = try? HostTools.run(["ip", "link", "del", parent]) }
+            try HostTools.require(["ip", "link", "set", parent, "up"])
+
+            let container = try sandbox.busybox()
+            try container.setNetwork(.interfaces([
+                .physical(device, name: "eth1", addresses: ["\(first)/24"]),
+                .macvlan(on: parent, mode: .bridge, name: "eth2", addresses: ["\(second)/24"]),
+            ]))
+            try container.saveConfig()
+            try HostTools.removeDHCPClient(from: container, in: sandbox)
+            try container.start()
+            defer { try? container.stop() }
+
+            #expect(!HostTools.hostHasLink(device), "the physical device left the host")
+            #expect(try container.ipAddresses(interface: "eth1", family: .ipv4) == [first])
+            #expect(try container.ipAddresses(interface: "eth2", family: .ipv4) == [second])
+            for name in ["eth1", "eth2"] {
+                let link = try container.output(of: ["ip", "-o", "link", "show", name])
+                #expect(link.standardOutputString.contains(",UP"), "\(name) is up: \(link.standardOutputString)")
+            }
+            try container.stop()
+            #expect(HostTools.eventually(seconds: 10) { HostTools.hostHasLink(device) }, "the device is back on the host")
+        }
+    }
 }

@@ -404,6 +404,9 @@ extension Container {
         if let explanation = missingNetworkLinkProblem(log) {
             return failure(operation, handle, cursor, kind: .notFound, explanation)
         }
+        if let explanation = AppArmorStartProblem.explanation(log) {
+            return failure(operation, handle, cursor, kind: .unsupported, explanation)
+        }
         if let explanation = unprivilegedStartProblem(log) {
             return failure(operation, handle, cursor, kind: .permissionDenied, explanation)
         }

@@ -116,3 +116,21 @@ struct LimitItemsTests {
         #expect(!NetworkItems.isHardwareAddress("0016:3e:xx:xx:xx:x"))
     }
 }
+
+@Suite("A start that failed in AppArmor's setup")
+struct AppArmorStartProblemTests {
+    @Test(arguments: [
+        "ERROR    apparmor - ../src/lxc/lsm/apparmor.c:apparmor_prepare:1082 - Cannot use generated profile: apparmor_parser not available",
+        "ERROR    apparmor - ../src/lxc/lsm/apparmor.c:apparmor_process_label_set_at:1228 - Invalid argument - Failed to change AppArmor profile to lxc-container-default-cgns",
+        "ERROR    apparmor - ../src/lxc/lsm/apparmor.c:apparmor_process_label_set:1121 - Already AppArmor confined, but new label requested.",
+    ])
+    func appArmorFailuresSayToUseUnconfined(line: String) {
+        let explanation = AppArmorStartProblem.explanation(["ERROR    start - Failed to spawn container", line])
+        #expect(explanation?.contains("lxc.apparmor.profile = unconfined") == true)
+    }
+
+    @Test func otherFailuresAreNotBlamedOnAppArmor() {
+        #expect(AppArmorStartProblem.explanation(["ERROR    network - Failed to create the network"]) == nil)
+        #expect(AppArmorStartProblem.explanation([]) == nil)
+    }
+}

@@ -6,7 +6,7 @@
 /// try container.setLimits(limits, when: .fromStart)
 /// try container.start()                  // its first process runs under the limits
 /// ```
-public struct ResourceLimits: Sendable, Hashable {
+public struct ResourceLimits: Sendable, Hashable, CustomStringConvertible {
     /// The memory limit; past it the kernel reclaims memory and then kills processes of the
     /// container (`memory.limit_in_bytes` on cgroup v1, `memory.max` on v2).
     public var memory: ResourceLimit<ByteCount>?
@@ -25,6 +25,18 @@ public struct ResourceLimits: Sendable, Hashable {
         self.cpuQuota = cpuQuota
         self.cpuWeight = cpuWeight
         self.processes = processes
+    }
+
+    /// The limits given, such as "memory 64 MiB, CPU quota 1.5 CPUs (150000 µs per 100000 µs),
+    /// processes 100"; "no limits" when none is.
+    public var description: String {
+        func text<T>(_ limit: ResourceLimit<T>) -> String { limit.value.map { "\($0)" } ?? "unlimited" }
+        var parts: [String] = []
+        if let memory { parts.append("memory \(text(memory))") }
+        if let cpuQuota { parts.append("CPU quota \(cpuQuota)") }
+        if let cpuWeight { parts.append("CPU weight \(cpuWeight.weight) (\(cpuWeight.shares) shares)") }
+        if let processes { parts.append("processes \(text(processes))") }
+        return parts.isEmpty ? "no limits" : parts.joined(separator: ", ")
     }
 
     /// Whether no limit is given.

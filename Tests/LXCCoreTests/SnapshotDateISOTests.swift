@@ -38,3 +38,13 @@ struct SnapshotDateISOTests {
         #expect(CPUQuota.cpus(-1).quota == .zero)
     }
 }
+
+@Suite("Resource limits in words")
+struct ResourceLimitsDescriptionTests {
+    @Test func limitsReadAsWords() {
+        #expect(ResourceLimits().description == "no limits")
+        #expect(ResourceLimits(memory: .limited(.mebibytes(64)), cpuQuota: .cpus(1.5), processes: .unlimited).description
+                    == "memory 64 MiB, CPU quota 1.5 CPUs (150000 µs per 100000 µs), processes unlimited")
+        #expect(ResourceLimits(cpuWeight: .weight(100)).description == "CPU weight 100 (1024 shares)")
+    }
+}

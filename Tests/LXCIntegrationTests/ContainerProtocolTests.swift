@@ -12,6 +12,7 @@ struct JobReport: Sendable {
     var memoryLimit: ResourceLimit<ByteCount>?
     var memoryUsage = ByteCount(0)
     var processCount = 0
+    var peakMemory = ByteCount(0)
     var snapshotNames: [String] = []
     var snapshotComment: String?
     var markerAfterRestore = ""
@@ -28,6 +29,7 @@ func runJob<C: ContainerProtocol>(on container: C, from source: ContainerSource,
     report.definedBefore = try await container.isDefined
     try await container.create(from: source)
     for (key, value) in settings { try await container.setConfigItem(key, to: value) }
+    try await container.setLimits(ResourceLimits(processes: .limited(150)), when: .fromStart)
     try await container.start()
     report.stateAfterStart = try await container.state
     report.hostName = try await container.output(of: ["hostname"]).standardOutputString
@@ -38,6 +40,7 @@ func runJob<C: ContainerProtocol>(on container: C, from source: ContainerSource,
     try await container.setMemoryLimit(.limited(.mebibytes(64)))
     report.memoryLimit = try await container.memoryLimit()
     report.memoryUsage = try await container.memoryUsage()
+    report.peakMemory = try await container.peakMemoryUsage()
     try await container.setProcessLimit(.limited(200))
     report.processCount = try await container.processCount()
     _ = try await container.run(["sh", "-c", "echo before > /marker"])
@@ -80,6 +83,7 @@ struct ContainerProtocolTests {
             #expect(report.memoryLimit == .limited(.mebibytes(64)))
             #expect(report.memoryUsage > ByteCount(0))
             #expect(report.processCount >= 1)
+            #expect(report.peakMemory >= report.memoryUsage)
             #expect(report.snapshotNames == ["snap0"])
             #expect(report.snapshotComment == "generic job\n" || report.snapshotComment == "generic job")
             #expect(report.markerAfterRestore == "before\n")

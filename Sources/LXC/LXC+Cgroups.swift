@@ -12,7 +12,8 @@ extension LXC {
     /// a process in other cgroups.
     ///
     /// This decides whether typed limits set with ``Container/setLimits(_:when:)`` before a
-    /// start are written as `lxc.cgroup.*` (v1) or `lxc.cgroup2.*` (v2) items.
+    /// start are written as `lxc.cgroup.*` (v1) or `lxc.cgroup2.*` (v2) items. liblxc has no
+    /// call that answers this; the library reads the file itself.
     public static func cgroupVersion(for controller: CgroupController) -> CgroupVersion? {
         guard let text = readWholeFile("/proc/self/cgroup") else { return nil }
         return CgroupParsing.version(ofController: controller.v1Names, procCgroup: text)

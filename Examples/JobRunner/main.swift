@@ -39,20 +39,10 @@ let timeLimit = Duration.seconds(3)
 /// Jobs running at the same time.
 let parallelJobs = 3
 
-/// The limits every job runs under, as configuration items, so that they hold from the job
-/// container's first process. The keys depend on the host's cgroup layout.
-func limitItems() -> [(String, String)] {
-    if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") {
-        // cgroup v2: 64 MiB, half a CPU, 64 processes.
-        return [("lxc.cgroup2.memory.max", "67108864"),
-                ("lxc.cgroup2.cpu.max", "50000 100000"),
-                ("lxc.cgroup2.pids.max", "64")]
-    }
-    return [("lxc.cgroup.memory.limit_in_bytes", "67108864"),
-            ("lxc.cgroup.cpu.cfs_period_us", "100000"),
-            ("lxc.cgroup.cpu.cfs_quota_us", "50000"),
-            ("lxc.cgroup.pids.max", "64")]
-}
+/// The limits every job runs under: 64 MiB, half a CPU, 64 processes. Set with `.fromStart`,
+/// they are written as the configuration items this host's cgroup layout needs
+/// (`lxc.cgroup.*` or `lxc.cgroup2.*`), so they hold from the job container's first process.
+let jobLimits = ResourceLimits(memory: .limited(.mebibytes(64)), cpuQuota: .cpus(0.5), processes: .limited(64))
 
 /// Runs one job in an ephemeral copy of `base`, which is gone once it stops.
 func run(_ job: Job, number: Int, base: Container, input: String) async throws -> Outcome {
@@ -62,9 +52,7 @@ func run(_ job: Job, number: Int, base: Container, input: String) async throws -
                                      options: overlay ? [.snapshot, .ephemeral] : [.ephemeral],
                                      backingStore: overlay ? .overlay : nil)
     do {
-        for (key, value) in limitItems() {
-            try clone.setConfigItem(key, to: value)
-        }
+        try clone.setLimits(jobLimits, when: .fromStart)
         try await clone.saveConfig()
         try await clone.start()
     } catch {

@@ -1,5 +1,5 @@
-// Resource limits: start a container, give it a memory limit and a process limit through its
-// cgroup, and read its usage back, typed and as raw cgroup files.
+// Resource limits: give a container limits that hold from its first process, start it, change
+// them in its running cgroup, and read its usage back, typed and as raw cgroup files.
 //
 //     swift run resource-limits           (as root, after scripts/bootstrap.sh)
 
@@ -19,12 +19,18 @@ func run() async throws {
         if container.state != .stopped { try? container.stop() }
         if container.isDefined { try? container.destroy() }
     }
-    try container.setConfigItem("lxc.net.0.type", to: "empty")
+    try container.setNetwork(.loopbackOnly)
     try container.setConfigItem("lxc.apparmor.profile", to: "unconfined")
+    // Limits from the first process: written as lxc.cgroup.* (v1) or lxc.cgroup2.* (v2) items,
+    // which liblxc applies to the container's cgroup before its init runs.
+    try container.setLimits(ResourceLimits(memory: .limited(.mebibytes(128)), cpuQuota: .cpus(0.5),
+                                           processes: .limited(100)), when: .fromStart)
     try await container.saveConfig()
+    print("    configured: \(try container.configuredLimits())")
 
     print("==> start")
     try await container.start()
+    print("    CPU quota from the start: \(try container.cpuQuota())")
 
     // The memory controller may be on cgroup v1 or v2; the file names differ, the typed
     // methods pick the right ones.
@@ -37,7 +43,7 @@ func run() async throws {
     print("    limit before: \(try container.memoryLimit())")
     try container.setMemoryLimit(.limited(.mebibytes(64)))
     print("    limit after setMemoryLimit(.limited(.mebibytes(64))): \(try container.memoryLimit())")
-    print("    usage: \(try container.memoryUsage())")
+    print("    usage: \(try container.memoryUsage()), at most \(try container.peakMemoryUsage()) so far")
     // The same through the raw cgroup files, as liblxc's get_cgroup_item reads them.
     print("    \(limitFile) = \(try container.cgroupItem(limitFile) ?? "(no such file)")")
     print("    \(usageFile) = \(try container.cgroupItem(usageFile) ?? "(no such file)")")
@@ -49,8 +55,8 @@ func run() async throws {
     let cpu = try container.cpuUsage()
     print("==> CPU time used since the start: \(cpu.total)")
 
-    // These limits last until the container stops. To keep one across starts, put it in the
-    // configuration: lxc.cgroup.memory.limit_in_bytes (v1) or lxc.cgroup2.memory.max (v2).
+    // The limits set on the running container last until it stops; those set with
+    // setLimits(_:when: .fromStart) and saved hold from every start.
     print("==> stop and destroy")
     try await container.stop()
     try await container.destroy()

@@ -347,6 +347,12 @@ extension Container {
             return call.failure(kind: .notFound,
                            "the container's root filesystem \(quoted(directory)) (lxc.rootfs.path) does not exist")
         }
+        if let explanation = missingNetworkLinkProblem(log) {
+            return call.failure(kind: .notFound, explanation)
+        }
+        if let explanation = AppArmorStartProblem.explanation(log) {
+            return call.failure(kind: .unsupported, explanation)
+        }
         if let explanation = unprivilegedStartProblem(log) {
             return call.failure(kind: .permissionDenied, explanation)
         }

@@ -71,7 +71,8 @@ extension Container {
         guard let pid = initPID, let text = readWholeFile("/proc/\(pid)/cgroup"),
               let version = CgroupParsing.version(ofController: [controller], procCgroup: text)
         else { return "" }
-        return "; the container's \(controller) controller is on \(version)"
+        let file = CgroupFileNames.counterpart(of: key, on: version).map { ", where the file is \($0)" } ?? ""
+        return "; the container's \(controller) controller is on \(version)\(file)"
     }
 
     // MARK: cgroup version
@@ -456,7 +457,7 @@ extension Validate {
         if key.isEmpty { throw LXCError.invalid(operation, container, "cgroup key is empty") }
         if key.utf8.contains(UInt8(ascii: "/")) || key.contains("..") {
             throw LXCError.invalid(operation, container,
-                                   "cgroup key \(quoted(key)) contains \"/\" or \"..\"; it must name a file in the container's own cgroup, such as \"memory.max\"")
+                                   "cgroup key \(quoted(key)) contains \"/\" or \"..\"; it must name a file in the container's own cgroup, such as \(quoted(CgroupFileNames.exampleFile))")
         }
         for byte in key.utf8 where byte <= 0x20 || byte == 0x7F {
             throw LXCError.invalid(operation, container, "cgroup key \(quoted(key)) contains white space, a control character or a NUL byte")

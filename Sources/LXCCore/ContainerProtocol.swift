@@ -98,4 +98,9 @@ public protocol ContainerProtocol: Sendable {
     func processCount() async throws -> Int
     /// Limits the number of processes of the running container.
     func setProcessLimit(_ limit: ResourceLimit<Int>) async throws
+    /// Sets typed limits: from the container's next start (so they hold from its first
+    /// process), at once in the running container, or both.
+    func setLimits(_ limits: ResourceLimits, when timing: LimitTiming) async throws
+    /// The most memory the running container has used at once since it started.
+    func peakMemoryUsage() async throws -> ByteCount
 }

@@ -90,6 +90,37 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
         return "\(year):\(two(month)):\(two(day)) \(two(hour)):\(two(minute)):\(two(second))"
     }
 
+    /// The time in ISO 8601 form, `"2026-12-07T09:08:44+01:00"`: the calendar fields with
+    /// the offset from UTC that ``secondsSinceEpoch`` implies (`Z` for UTC); without an
+    /// offset, as local time, when `mktime` could not place the fields.
+    public var iso8601: String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        var year = String(self.year)
+        while year.count < 4 { year = "0" + year }
+        let local = "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))"
+        guard let seconds = secondsSinceEpoch else { return local }
+        // The fields read as UTC, minus the instant they stand for, is the zone's offset.
+        let asUTC = SnapshotDate.daysSinceEpoch(year: self.year, month: month, day: day) * 86_400
+            + Int64(hour * 3600 + minute * 60 + second)
+        let offset = asUTC - seconds
+        guard abs(offset) < 86_400 else { return local }
+        if offset == 0 { return local + "Z" }
+        let minutes = Int(abs(offset) / 60)
+        return local + (offset < 0 ? "-" : "+") + two(minutes / 60) + ":" + two(minutes % 60)
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
+    /// `days_from_civil`).
+    package static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let m = Int64(month)
+        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     /// Orders by the calendar fields.
     public static func < (lhs: SnapshotDate, rhs: SnapshotDate) -> Bool {
         (lhs.year, lhs.month, lhs.day, lhs.hour, lhs.minute, lhs.second)

@@ -37,8 +37,9 @@ struct Snapshots: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a container's snapshots with their time and comment.",
             discussion: """
-                The time is liblxc's, "YYYY:MM:DD HH:MM:SS" in the host's local time. The JSON form \
-                is an array of objects with name, timestamp and comment (null when there is none).
+                The time is ISO 8601 with the host's offset from UTC (2026-12-07T09:08:44+01:00), \
+                or liblxc's own text when it cannot be read. The JSON form is an array of objects \
+                with name, timestamp and comment (null when there is none).
 
                 Examples:
                   lxcctl snapshot list web
@@ -67,7 +68,7 @@ struct Snapshots: AsyncParsableCommand {
 
         func run() async throws {
             let rows = try await global.existingContainer(name).snapshots().map { snapshot in
-                Row(name: snapshot.name, timestamp: snapshot.timestamp, comment: snapshot.comment)
+                Row(name: snapshot.name, timestamp: snapshot.date?.iso8601 ?? snapshot.timestamp, comment: snapshot.comment)
             }
             switch format {
             case .json:

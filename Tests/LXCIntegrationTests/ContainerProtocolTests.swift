@@ -13,6 +13,7 @@ struct JobReport: Sendable {
     var memoryUsage = ByteCount(0)
     var processCount = 0
     var fileRead: [UInt8] = []
+    var peakMemory = ByteCount(0)
     var snapshotNames: [String] = []
     var snapshotComment: String?
     var markerAfterRestore = ""
@@ -24,11 +25,12 @@ struct JobReport: Sendable {
 /// so it must run unchanged on any backend. Backend-specific configuration (here the local
 /// backend's `lxc.*` items) comes from the caller, as the protocol documents.
 func runJob<C: ContainerProtocol>(on container: C, from source: ContainerSource,
-                                  settings: [(key: String, value: String)], pulledPath: String?) async throws -> JobReport {
+                                  settings: [(key: String, value: String)], pulledPath: String) async throws -> JobReport {
     var report = JobReport()
     report.definedBefore = try await container.isDefined
     try await container.create(from: source)
     for (key, value) in settings { try await container.setConfigItem(key, to: value) }
+    try await container.setLimits(ResourceLimits(processes: .limited(150)), when: .fromStart)
     try await container.start()
     report.stateAfterStart = try await container.state
     report.hostName = try await container.output(of: ["hostname"]).standardOutputString
@@ -39,13 +41,12 @@ func runJob<C: ContainerProtocol>(on container: C, from source: ContainerSource,
     try await container.setMemoryLimit(.limited(.mebibytes(64)))
     report.memoryLimit = try await container.memoryLimit()
     report.memoryUsage = try await container.memoryUsage()
+    report.peakMemory = try await container.peakMemoryUsage()
     try await container.setProcessLimit(.limited(200))
     report.processCount = try await container.processCount()
-    if let pulledPath {
-        try await container.write(Array("written\n".utf8), to: "/tmp/written", mode: 0o640, owner: .root)
-        report.fileRead = try await container.contents(of: "/tmp/written")
-        try await container.pull("/tmp/written", to: pulledPath)
-    }
+    try await container.write(Array("written\n".utf8), to: "/tmp/written", mode: 0o640, owner: .root)
+    report.fileRead = try await container.contents(of: "/tmp/written")
+    try await container.pull("/tmp/written", to: pulledPath)
     _ = try await container.run(["sh", "-c", "echo before > /marker"])
     try await container.stop()
     #expect(try await container.wait(for: .stopped, timeout: .seconds(10)))
@@ -76,9 +77,7 @@ struct ContainerProtocolTests {
             let report = try await runJob(on: container, from: .template("busybox"),
                                           settings: [("lxc.net.0.type", "empty"),
                                                      ("lxc.apparmor.profile", "unconfined")],
-                                          // Files are given to the container's ids with the host's
-                                          // CAP_CHOWN: an ordinary user cannot yet (see Files.md).
-                                          pulledPath: Integration.unprivileged ? nil : sandbox.lxcpath + "/pulled")
+                                          pulledPath: sandbox.lxcpath + "/pulled")
             #expect(!report.definedBefore)
             #expect(report.stateAfterStart == .running)
             #expect(report.hostName == container.name + "\n")
@@ -89,10 +88,9 @@ struct ContainerProtocolTests {
             #expect(report.memoryLimit == .limited(.mebibytes(64)))
             #expect(report.memoryUsage > ByteCount(0))
             #expect(report.processCount >= 1)
-            if !Integration.unprivileged {
-                #expect(report.fileRead == Array("written\n".utf8))
-                #expect(FileManager.default.contents(atPath: sandbox.lxcpath + "/pulled") == Data("written\n".utf8))
-            }
+            #expect(report.fileRead == Array("written\n".utf8))
+            #expect(FileManager.default.contents(atPath: sandbox.lxcpath + "/pulled") == Data("written\n".utf8))
+            #expect(report.peakMemory >= report.memoryUsage)
             #expect(report.snapshotNames == ["snap0"])
             #expect(report.snapshotComment == "generic job\n" || report.snapshotComment == "generic job")
             #expect(report.markerAfterRestore == "before\n")

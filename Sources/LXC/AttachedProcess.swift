@@ -35,7 +35,7 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
         /// Set when the time limit passed before the process ended: which limit, in words.
         var timedOut: String?
         /// The timer of the time limit, cancelled once the process is reaped.
-        var timer: Task<Void, Never>?
+        var timer: LimitTimer?
     }
 
     private let state: Locked<State>
@@ -141,27 +141,17 @@ public final class AttachedProcess: Sendable, CustomStringConvertible {
     /// Stops the program at `deadline`: `SIGTERM` to its group, `SIGKILL` after `grace`.
     /// `reason` names the limit in the error that the wait then throws.
     func armTimeLimit(_ deadline: ContinuousClock.Instant, grace: Duration, reason: String) {
-        let timer = Task.detached { [weak self] in
-            do {
-                try await Task.sleep(until: deadline, clock: .continuous)
-            } catch {
-                return
-            }
-            guard let process = self else { return }
-            let stillRunning = process.state.withLock { state -> Bool in
+        let timer = LimitTimer(deadline: deadline, grace: grace, atDeadline: { [weak self] in
+            guard let process = self else { return false }
+            return process.state.withLock { state -> Bool in
                 guard state.status == nil else { return false }
                 state.timedOut = reason
                 process.sendToGroup(grace > .zero ? SIGTERM : SIGKILL)
-                return true
+                return grace > .zero
             }
-            guard stillRunning, grace > .zero else { return }
-            do {
-                try await Task.sleep(until: deadline + grace, clock: .continuous)
-            } catch {
-                return
-            }
-            process.terminate(SIGKILL)
-        }
+        }, afterGrace: { [weak self] in
+            self?.terminate(SIGKILL)
+        })
         state.withLock { state in
             if state.status == nil { state.timer = timer } else { timer.cancel() }
         }

@@ -5,8 +5,9 @@ import Glibc
 //
 // A program with a limit starts in a session of its own (setsid in the attached child, before
 // its exec), so its process group holds everything it starts that does not leave on purpose.
-// When the limit passes, a timer (a task sleeping on the continuous clock, independent of who
-// reads the output) sends SIGTERM to the group, and SIGKILL after the grace period. The
+// When the limit passes, a timer (`LimitTimer`: a thread of the library's own, independent of
+// who reads the output and of the cooperative pool) sends SIGTERM to the group, and SIGKILL
+// after the grace period. The
 // process is reaped only by its AttachedProcess, which sends SIGKILL to the group once more
 // before reaping a process whose limit passed: the group id cannot have been reused while its
 // leader is an unreaped child of ours, so that kill reaches only what the program left behind.

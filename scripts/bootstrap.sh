@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what swift-lxc needs on Debian or Ubuntu: liblxc and its headers, the LXC tools and
-# templates, a static busybox for the busybox template, and uidmap and rsync for the unprivileged
-# run (scripts/test-unprivileged.sh). Run as root. Safe to run again.
+# templates, a static busybox for the busybox template, uidmap and rsync for the unprivileged
+# run (scripts/test-unprivileged.sh), and tmux for the test of `lxcctl top` on a terminal. Run
+# as root. Safe to run again.
 set -euo pipefail
 
-packages=(lxc lxc-dev busybox-static iproute2 pkg-config criu uidmap rsync)
+packages=(lxc lxc-dev busybox-static iproute2 pkg-config criu uidmap rsync tmux)
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "bootstrap: run this as root (it installs packages with apt-get)" >&2

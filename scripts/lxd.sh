@@ -105,11 +105,14 @@ image() {
     rm -f "$rootfs/sbin/init"
     cat >"$rootfs/sbin/init" <<'EOF'
 #!/bin/sh
-# The busybox image's init (swift-lxc scripts/lxd.sh): mounts what programs need, then
-# waits; SIGPWR (LXD's shutdown) and SIGTERM end it.
+# The busybox image's init (swift-lxc scripts/lxd.sh): SIGPWR (LXD's shutdown), SIGTERM and
+# SIGINT end it. A signal that comes before the trap is set is lost (init ignores signals it
+# has no handler for), so /run/ready tells when a clean shutdown can be asked for.
+trap 'exit 0' PWR TERM INT
+rm -f /run/ready
 mount -t proc proc /proc 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null
-trap 'exit 0' PWR TERM INT
+: >/run/ready
 while :; do sleep 1000 & wait $!; done
 EOF
     chmod 0755 "$rootfs/sbin/init"

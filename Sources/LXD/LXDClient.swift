@@ -254,6 +254,8 @@ func kind(ofOperationError message: String) -> LXCError.Kind {
     let lower = message.lowercased()
     if lower.contains("already exists") { return .alreadyExists }
     if lower.contains("not found") { return .notFound }
+    // Validation: "Invalid config: Unknown configuration key: …", "Invalid devices: …".
+    if lower.hasPrefix("invalid") { return .invalidArgument }
     return .failed
 }
 

@@ -43,8 +43,9 @@ enum LXDIntegration {
 
     /// Runs `bash scripts/lxd.sh ARGUMENTS`, throwing its output when it fails.
     ///
-    /// Spawned and reaped with posix_spawn and waitpid: Foundation's `Process.waitUntilExit`
-    /// was seen to hang here, called from the suite trait's task, with bash already a zombie.
+    /// Spawned and reaped with posix_spawn and waitpid (Foundation's `Process.waitUntilExit`
+    /// was seen to hang here, called from the suite trait's task, with bash already a zombie),
+    /// with a clean signal mask.
     @discardableResult
     static func script(_ arguments: [String]) throws -> String {
         let log = "/tmp/swift-lxd-script-\(getpid())-\(UInt32.random(in: 0...0xFFFFFF)).log"
@@ -59,7 +60,19 @@ enum LXDIntegration {
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, &cArguments, environ)
+        // The test process blocks many signals (SIGPWR among them), and a child inherits its
+        // mask: the daemon, and through it each container's init, would never see LXD's
+        // shutdown signal. The script starts with nothing blocked and default dispositions.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArguments, environ)
         guard spawned == 0 else {
             throw ScriptFailed(arguments: arguments, status: -1, output: "posix_spawn: \(String(cString: strerror(spawned)))")
         }

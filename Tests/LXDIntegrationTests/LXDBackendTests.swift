@@ -98,6 +98,13 @@ struct LXDBackendTests {
     @Test func stateFreezeAndShutdown() async throws {
         let daemon = try LXDDaemon.required()
         try await daemon.withInstance("states") { instance in
+            // The image's init ignores a shutdown request until it has set its trap.
+            var ready = false
+            for _ in 0..<100 where !ready {
+                ready = try await instance.run(["test", "-e", "/run/ready"]) == .exited(0)
+                if !ready { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(ready)
             #expect(try await instance.state == .running)
             let runtime = try await instance.runtimeState()
             #expect(runtime.status == "Running")
@@ -106,7 +113,7 @@ struct LXDBackendTests {
             #expect(try await instance.state == .frozen)
             try await instance.unfreeze()
             #expect(try await instance.state == .running)
-            try await instance.shutdown(timeout: .seconds(20))
+            try await instance.shutdown(timeout: .seconds(10))
             #expect(try await instance.state == .stopped)
             #expect(try await instance.wait(for: .stopped, timeout: .seconds(1)))
             #expect(try await !instance.wait(for: .running, timeout: .milliseconds(200)))
@@ -132,11 +139,11 @@ struct LXDBackendTests {
             try Data("one\n".utf8).write(to: URL(fileURLWithPath: host + "/in/one"))
             try Data([0, 1, 2, 255]).write(to: URL(fileURLWithPath: host + "/in/sub/two"))
             chmod(host + "/in/sub/two", 0o751)
-            try await instance.push(host + "/in", to: "/srv/tree", owner: FileOwner(userID: 5, groupID: 6), mode: nil)
-            #expect(try await instance.output(of: ["stat", "-c", "%u:%g %a", "/srv/tree/sub/two"]).standardOutputString
+            try await instance.push(host + "/in", to: "/root/tree", owner: FileOwner(userID: 5, groupID: 6), mode: nil)
+            #expect(try await instance.output(of: ["stat", "-c", "%u:%g %a", "/root/tree/sub/two"]).standardOutputString
                     == "5:6 751\n")
-            #expect(try await instance.output(of: ["cat", "/srv/tree/one"]).standardOutputString == "one\n")
-            try await instance.pull("/srv/tree", to: host + "/out")
+            #expect(try await instance.output(of: ["cat", "/root/tree/one"]).standardOutputString == "one\n")
+            try await instance.pull("/root/tree", to: host + "/out")
             #expect(FileManager.default.contents(atPath: host + "/out/one") == Data("one\n".utf8))
             #expect(FileManager.default.contents(atPath: host + "/out/sub/two") == Data([0, 1, 2, 255]))
             let mode = try FileManager.default.attributesOfItem(atPath: host + "/out/sub/two")[.posixPermissions] as? Int

@@ -120,6 +120,20 @@ struct LXDBackendTests {
         }
     }
 
+    @Test func aShutdownThatInitIgnoresTimesOut() async throws {
+        let daemon = try LXDDaemon.required()
+        try await daemon.withInstance("deaf", started: false) { instance in
+            // liblxc's halt signal becomes one the image's init has no trap for (and so ignores).
+            try await instance.setConfigItem("raw.lxc", to: "lxc.signal.halt = SIGUSR1")
+            try await instance.start()
+            let error = await #expect(throws: LXCError.self) { try await instance.shutdown(timeout: .seconds(1)) }
+            #expect(error?.kind == .timedOut)
+            #expect(try await instance.state == .running)
+            try await instance.stop()
+            #expect(try await instance.state == .stopped)
+        }
+    }
+
     @Test func filesKeepModeAndOwner() async throws {
         let daemon = try LXDDaemon.required()
         try await daemon.withInstance("files") { instance in

@@ -7,12 +7,15 @@ let package = Package(
         .library(name: "LXC", targets: ["LXC"]),
         .library(name: "LXCCore", targets: ["LXCCore"]),
         .library(name: "LXCLogging", targets: ["LXCLogging"]),
+        .library(name: "LXD", targets: ["LXD"]),
         .executable(name: "lxcctl", targets: ["lxcctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // liblxc's public headers, found with pkg-config (Debian: lxc-dev).
@@ -27,6 +30,16 @@ let package = Package(
         .target(
             name: "LXC",
             dependencies: ["LXCCore", "CLXC"]
+        ),
+        // The LXD backend: the same container protocol over LXD's REST API; no liblxc.
+        .target(
+            name: "LXD",
+            dependencies: [
+                "LXCCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         // liblxc's log, forwarded to a swift-log Logger; apart, so the core needs no dependency.
         .target(
@@ -99,9 +112,22 @@ let package = Package(
             name: "LXCTests",
             dependencies: ["LXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]
         ),
+        // The generic job written against the container protocol, shared by the integration
+        // suites of both backends.
+        .target(
+            name: "ContainerProtocolChecks",
+            dependencies: ["LXCCore"],
+            path: "Tests/ContainerProtocolChecks"
+        ),
         .testTarget(
             name: "LXCIntegrationTests",
-            dependencies: ["LXC", "CLXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LXC", "CLXC", "LXCLogging", "ContainerProtocolChecks",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        // Against standalone LXD daemons that scripts/lxd.sh starts; no liblxc.
+        .testTarget(
+            name: "LXDIntegrationTests",
+            dependencies: ["LXD", "LXCCore", "ContainerProtocolChecks"]
         ),
     ],
     swiftLanguageModes: [.v6]

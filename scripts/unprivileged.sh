@@ -56,6 +56,19 @@ first_free_id() {
     awk -F: -v low=100000 'BEGIN { next_free = low } { end = $2 + $3; if (end > next_free) next_free = end } END { print next_free }' "$1"
 }
 
+# Whether the user's range in $1 (/etc/subuid or /etc/subgid) overlaps another owner's there
+# (LXD's package adds root:100000:10000001 when that is free, or after the ranges it finds).
+overlaps_other() {
+    awk -F: -v user="$user" '
+        $1 == user && !found { start = $2; end = $2 + $3; found = 1; next }
+        { starts[NR] = $2; ends[NR] = $2 + $3 }
+        END {
+            if (!found) exit 1
+            for (i in starts) if (start < ends[i] && starts[i] < end) exit 0
+            exit 1
+        }' "$1"
+}
+
 setup() {
     if ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
         say "installing uidmap (newuidmap, newgidmap)"
@@ -72,8 +85,18 @@ setup() {
     # The container's root (a subordinate uid) must be able to reach the rootfs below it.
     chmod 0711 "$home"
 
-    local file ids
+    local file ids old
     for file in /etc/subuid /etc/subgid; do
+        # Ranges shared with another owner (LXD's root) are given up and allocated anew.
+        if overlaps_other "$file"; then
+            old=$(grep -m1 "^$user:" "$file" | awk -F: '{ print $2 "-" $2 + $3 - 1 }')
+            say "$user's ids $old in $file overlap another owner's; moving them"
+            if [[ $file == /etc/subuid ]]; then
+                usermod --del-subuids "$old" "$user"
+            else
+                usermod --del-subgids "$old" "$user"
+            fi
+        fi
         if ! grep -q "^$user:" "$file"; then
             ids=$(first_free_id "$file")
             say "giving $user the ids $ids-$((ids + range - 1)) in $file"

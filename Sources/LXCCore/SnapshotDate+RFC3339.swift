@@ -1,0 +1,76 @@
+import Glibc
+
+extension SnapshotDate {
+    /// A date in RFC 3339's form (`2026-12-07T14:21:58.291336967Z`, as LXD writes its
+    /// `created_at`), kept in UTC; fractions of a second are dropped. Nil when `text` is not
+    /// such a date.
+    public init?(rfc3339 text: String) {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20 else { return nil }
+        let separators: [Int: UInt8] = [4: UInt8(ascii: "-"), 7: UInt8(ascii: "-"), 10: UInt8(ascii: "T"),
+                                        13: UInt8(ascii: ":"), 16: UInt8(ascii: ":")]
+        for index in 0..<19 {
+            let byte = bytes[index] == UInt8(ascii: "t") ? UInt8(ascii: "T") : bytes[index]
+            if let separator = separators[index] {
+                if byte != separator { return nil }
+            } else if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") {
+                return nil
+            }
+        }
+        func field(_ start: Int, _ length: Int) -> Int {
+            bytes[start..<start + length].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        }
+        var year = field(0, 4), month = field(5, 2), day = field(8, 2)
+        var hour = field(11, 2), minute = field(14, 2), second = field(17, 2)
+        guard (1...12).contains(month), (1...SnapshotDate.daysIn(month: month, year: year)).contains(day),
+              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        // The fraction, then the zone: Z or ±HH:MM.
+        var index = 19
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+        }
+        guard index < bytes.count else { return nil }
+        var offsetSeconds = 0
+        switch bytes[index] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard index + 1 == bytes.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
+                  bytes[(index + 1)...].enumerated().allSatisfy({ $0.offset == 2 || ($0.element >= 48 && $0.element <= 57) })
+            else { return nil }
+            offsetSeconds = (field(index + 1, 2) * 60 + field(index + 4, 2)) * 60
+            if bytes[index] == UInt8(ascii: "-") { offsetSeconds = -offsetSeconds }
+        default:
+            return nil
+        }
+        var fields = tm()
+        fields.tm_year = Int32(year - 1900)
+        fields.tm_mon = Int32(month - 1)
+        fields.tm_mday = Int32(day)
+        fields.tm_hour = Int32(hour)
+        fields.tm_min = Int32(minute)
+        fields.tm_sec = Int32(second)
+        let utc = Int64(timegm(&fields)) - Int64(offsetSeconds)
+        if offsetSeconds != 0 {
+            // Kept in UTC.
+            var time = time_t(utc)
+            var broken = tm()
+            guard gmtime_r(&time, &broken) != nil else { return nil }
+            year = Int(broken.tm_year) + 1900
+            month = Int(broken.tm_mon) + 1
+            day = Int(broken.tm_mday)
+            hour = Int(broken.tm_hour)
+            minute = Int(broken.tm_min)
+            second = Int(broken.tm_sec)
+        }
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.secondsSinceEpoch = utc
+    }
+}

@@ -1,0 +1,316 @@
+import AsyncHTTPClient
+import FoundationEssentials
+import Glibc
+import LXCCore
+import NIOCore
+import NIOHTTP1
+
+/// A connection to an LXD daemon over its local unix socket.
+///
+/// One client serves any number of calls, from any task: requests go through one shared
+/// `HTTPClient` (async-http-client's `HTTPClient.shared` unless another is given), which keeps
+/// its connections to the socket alive between calls. LXD's asynchronous operations are
+/// awaited for the caller, and LXD's error responses become ``LXCError``s of the same kinds as
+/// the local backend's (404 ``LXCError/Kind/notFound``, 409 ``LXCError/Kind/alreadyExists``,
+/// 400 ``LXCError/Kind/invalidArgument``, 403 ``LXCError/Kind/permissionDenied``), with LXD's
+/// own message.
+///
+/// ```swift
+/// let lxd = LXDClient()                      // $LXD_DIR/unix.socket or /var/lib/lxd/unix.socket
+/// let web = lxd.instance("web")
+/// try await web.create(from: .image("busybox"))
+/// try await web.start()
+/// print(try await web.output(of: ["uname", "-a"]).standardOutputString)
+/// ```
+public struct LXDClient: Sendable {
+    /// The path of the daemon's unix socket.
+    public let socketPath: String
+    let http: HTTPClient
+    let base: String
+
+    /// The socket of the daemon this process would talk to: `$LXD_DIR/unix.socket` when
+    /// `LXD_DIR` is set, else `/var/lib/lxd/unix.socket` (Debian's LXD; as LXD's own client does).
+    public static var defaultSocketPath: String {
+        if let directory = getenv("LXD_DIR").map({ String(cString: $0) }), !directory.isEmpty {
+            return directory + "/unix.socket"
+        }
+        return "/var/lib/lxd/unix.socket"
+    }
+
+    /// A client for the daemon behind `socketPath` (by default ``defaultSocketPath``).
+    ///
+    /// Nothing is sent until the first call. `httpClient` is the HTTP client to send through;
+    /// by default async-http-client's process-wide `HTTPClient.shared`, which needs no shutdown.
+    public init(socketPath: String = LXDClient.defaultSocketPath, httpClient: HTTPClient = .shared) {
+        self.socketPath = socketPath
+        self.http = httpClient
+        self.base = "http+unix://" + percentEncoded(socketPath, keeping: "")
+    }
+
+    /// The instance called `name` on this daemon (which may not exist yet).
+    ///
+    /// No call is made; see ``LXDInstance``.
+    public func instance(_ name: String) -> LXDInstance {
+        LXDInstance(name: name, client: self)
+    }
+
+    /// The names of the daemon's instances.
+    ///
+    /// The corresponding LXD call is `GET /1.0/instances`.
+    public func instanceNames() async throws -> [String] {
+        let urls: [String] = try await call("list instances", nil, .GET, "/1.0/instances")
+        return urls.map { url in
+            var name = url
+            if let slash = name.lastIndex(of: "/") { name = String(name[name.index(after: slash)...]) }
+            return percentDecoded(name)
+        }
+    }
+
+    /// The daemon's version and API extensions' count, as LXD reports them.
+    ///
+    /// The corresponding LXD call is `GET /1.0`.
+    public func serverVersion() async throws -> String {
+        let server: ServerInfo = try await call("server", nil, .GET, "/1.0")
+        return server.environment?.server_version ?? server.api_version ?? "unknown"
+    }
+}
+
+// MARK: The one path every request takes
+
+/// A response as it came off the socket.
+struct RawResponse: Sendable {
+    var status: UInt
+    var headers: HTTPHeaders
+    var body: [UInt8]
+}
+
+/// The envelope of every JSON response of LXD.
+struct Envelope<Metadata: Decodable>: Decodable {
+    var type: String?
+    var error: String?
+    var error_code: Int?
+    var operation: String?
+    var metadata: Metadata?
+}
+
+/// Any JSON value, ignored.
+struct Ignored: Decodable, Sendable {
+    init() {}
+    init(from decoder: any Decoder) throws {}
+}
+
+/// The metadata of an answer that started an operation.
+struct Started: Decodable { var id: String? }
+
+struct ServerInfo: Decodable {
+    struct Environment: Decodable { var server_version: String? }
+    var api_version: String?
+    var environment: Environment?
+}
+
+/// An LXD background operation, as `/1.0/operations/{id}/wait` returns it.
+struct LXDOperation<Metadata: Decodable>: Decodable {
+    var id: String
+    var status: String
+    var status_code: Int
+    var err: String?
+    var metadata: Metadata?
+}
+
+/// Decodes LXD's JSON (a decoder per call: JSONDecoder keeps no state worth sharing).
+func decodeJSON<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+    try JSONDecoder().decode(type, from: Data(bytes))
+}
+/// The most a response body may hold (a file pulled out of an instance, an exec log).
+let maximumBodySize = 1 << 30
+
+extension LXDClient {
+    /// Sends one request and collects the response, whatever its status.
+    func send(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
+              body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> RawResponse {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        // Over the unix socket LXD refuses a request without one ("missing required Host header").
+        request.headers.add(name: "Host", value: "lxd")
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body {
+            if !request.headers.contains(name: "Content-Type") {
+                request.headers.add(name: "Content-Type", value: "application/json")
+            }
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await http.execute(request, deadline: .distantFuture)
+            let bytes = try await response.body.collect(upTo: maximumBodySize)
+            return RawResponse(status: response.status.code, headers: response.headers,
+                               body: Array(bytes.readableBytesView))
+        } catch let error as LXCError {
+            throw error
+        } catch {
+            throw LXCError(operation: what, container: instance,
+                           message: "cannot talk to LXD at \(socketPath): \(error)", kind: .failed)
+        }
+    }
+
+    /// Sends a request; a non-2xx answer is thrown as LXD's error.
+    func sendChecked(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
+                     body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> RawResponse {
+        let response = try await send(what, instance, method, path, body: body, headers: headers)
+        guard (200..<300).contains(response.status) else {
+            throw lxdError(what, instance, response)
+        }
+        return response
+    }
+
+    /// A synchronous call whose metadata is decoded as `Metadata`.
+    func call<Metadata: Decodable>(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
+                                   body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> Metadata {
+        try await callWithHeaders(what, instance, method, path, body: body, headers: headers).0
+    }
+
+    /// A synchronous call whose metadata is decoded as `Metadata`, with the response's headers.
+    func callWithHeaders<Metadata: Decodable>(_ what: String, _ instance: String?, _ method: HTTPMethod,
+                                              _ path: String, body: [UInt8]? = nil,
+                                              headers: [(String, String)] = []) async throws -> (Metadata, HTTPHeaders) {
+        let response = try await sendChecked(what, instance, method, path, body: body, headers: headers)
+        let envelope: Envelope<Metadata>
+        do {
+            envelope = try decodeJSON(Envelope<Metadata>.self, from: response.body)
+        } catch {
+            throw LXCError(operation: what, container: instance,
+                           message: "LXD's answer to \(method) \(path) could not be read: \(error)", kind: .failed)
+        }
+        guard let metadata = envelope.metadata else {
+            throw LXCError(operation: what, container: instance,
+                           message: "LXD's answer to \(method) \(path) has no metadata", kind: .failed)
+        }
+        return (metadata, response.headers)
+    }
+
+    /// A call that starts a background operation, awaited until it ends; its metadata is
+    /// decoded as `Metadata`. A synchronous answer is taken as it is.
+    ///
+    /// The operation is awaited with `GET /1.0/operations/{id}/wait`; a failed operation is
+    /// thrown with LXD's message.
+    func perform<Metadata: Decodable>(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
+                                      body: [UInt8]? = nil, headers: [(String, String)] = [],
+                                      as: Metadata.Type) async throws -> Metadata? {
+        let response = try await sendChecked(what, instance, method, path, body: body, headers: headers)
+        let envelope = try? decodeJSON(Envelope<Started>.self, from: response.body)
+        guard envelope?.type == "async" else { return nil }
+        // The id, not the operation URL: in a cluster that URL carries a query, and appending
+        // "/wait" to it would become a plain GET.
+        guard let id = envelope?.metadata?.id ?? envelope?.operation.map({ operationID(fromURL: $0) }) else {
+            throw LXCError(operation: what, container: instance,
+                           message: "LXD started an operation without an id", kind: .failed)
+        }
+        return try await waitForOperation(id, what, instance, as: Metadata.self)
+    }
+
+    /// A call that may start a background operation, awaited until it ends; its metadata is ignored.
+    func perform(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
+                 body: [UInt8]? = nil, headers: [(String, String)] = []) async throws {
+        _ = try await perform(what, instance, method, path, body: body, headers: headers, as: Ignored.self)
+    }
+
+    /// Waits until the operation `id` ends and returns its metadata; a failure is thrown.
+    ///
+    /// The corresponding LXD call is `GET /1.0/operations/{id}/wait`.
+    func waitForOperation<Metadata: Decodable>(_ id: String, _ what: String, _ instance: String?,
+                                               as: Metadata.Type) async throws -> Metadata? {
+        let operation: LXDOperation<Metadata> = try await call(
+            what, instance, .GET, "/1.0/operations/" + percentEncoded(id, keeping: "") + "/wait?timeout=-1")
+        if operation.status == "Success" { return operation.metadata }
+        let message = operation.err.flatMap { $0.isEmpty ? nil : $0 } ?? "the operation ended as \(operation.status)"
+        throw LXCError(operation: what, container: instance, message: message,
+                       code: Int32(clamping: operation.status_code), kind: kind(ofOperationError: message))
+    }
+
+    func lxdError(_ what: String, _ instance: String?, _ response: RawResponse) -> LXCError {
+        let envelope = try? decodeJSON(Envelope<Ignored>.self, from: response.body)
+        let code = envelope?.error_code ?? Int(response.status)
+        var message = envelope?.error ?? String(String(decoding: response.body, as: UTF8.self).trimmingBlanks())
+        if message.isEmpty { message = "LXD answered \(response.status)" }
+        return LXCError(operation: what, container: instance, message: message,
+                        code: Int32(clamping: code), kind: kind(ofStatus: code))
+    }
+}
+
+/// The kind of error an LXD status code means.
+func kind(ofStatus code: Int) -> LXCError.Kind {
+    switch code {
+    case 400: return .invalidArgument
+    case 403: return .permissionDenied
+    case 404: return .notFound
+    case 409: return .alreadyExists
+    // A precondition (If-Match) failed: the instance changed since its ETag was read.
+    case 412: return .wrongState
+    default: return .failed
+    }
+}
+
+/// The kind of error a failed operation's message means (operations carry no HTTP status).
+func kind(ofOperationError message: String) -> LXCError.Kind {
+    let lower = message.lowercased()
+    if lower.contains("already exists") { return .alreadyExists }
+    if lower.contains("not found") { return .notFound }
+    // Validation: "Invalid config: Unknown configuration key: …", "Invalid devices: …".
+    if lower.hasPrefix("invalid") { return .invalidArgument }
+    return .failed
+}
+
+func operationID(fromURL url: String) -> String {
+    var path = url
+    if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+    if let slash = path.lastIndex(of: "/") { path = String(path[path.index(after: slash)...]) }
+    return path
+}
+
+/// `text` with every byte but the unreserved ones (and those in `keeping`) percent-encoded.
+func percentEncoded(_ text: String, keeping: String) -> String {
+    let kept = Set(keeping.utf8)
+    let hex = Array("0123456789ABCDEF".utf8)
+    var bytes: [UInt8] = []
+    for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "_"), UInt8(ascii: "~"):
+            bytes.append(byte)
+        default:
+            if kept.contains(byte) {
+                bytes.append(byte)
+            } else {
+                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
+            }
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func percentDecoded(_ text: String) -> String {
+    var bytes: [UInt8] = []
+    var input = Array(text.utf8)[...]
+    func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+    while let byte = input.popFirst() {
+        if byte == UInt8(ascii: "%"), input.count >= 2,
+           let high = hexValue(input[input.startIndex]), let low = hexValue(input[input.startIndex + 1]) {
+            bytes.append(high << 4 | low)
+            input = input.dropFirst(2)
+        } else {
+            bytes.append(byte)
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func encodeJSON<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+    Array(try JSONEncoder().encode(value))
+}

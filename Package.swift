@@ -112,8 +112,8 @@ let package = Package(
             name: "LXCTests",
             dependencies: ["LXC", "LXCLogging", .product(name: "Logging", package: "swift-log")]
         ),
-        // The generic job written against the container protocol, shared by the integration
-        // suites of both backends.
+        // What the integration suites of both backends share: the generic job written against
+        // the container protocol, and the runner of host scripts (LXD's setup, tmux).
         .target(
             name: "ContainerProtocolChecks",
             dependencies: ["LXCCore"],

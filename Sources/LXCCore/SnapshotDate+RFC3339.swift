@@ -6,25 +6,12 @@ extension SnapshotDate {
     /// such a date.
     public init?(rfc3339 text: String) {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 20 else { return nil }
-        let separators: [Int: UInt8] = [4: UInt8(ascii: "-"), 7: UInt8(ascii: "-"), 10: UInt8(ascii: "T"),
-                                        13: UInt8(ascii: ":"), 16: UInt8(ascii: ":")]
-        for index in 0..<19 {
-            let byte = bytes[index] == UInt8(ascii: "t") ? UInt8(ascii: "T") : bytes[index]
-            if let separator = separators[index] {
-                if byte != separator { return nil }
-            } else if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") {
-                return nil
-            }
-        }
-        func field(_ start: Int, _ length: Int) -> Int {
-            bytes[start..<start + length].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-        }
-        var year = field(0, 4), month = field(5, 2), day = field(8, 2)
-        var hour = field(11, 2), minute = field(14, 2), second = field(17, 2)
-        guard (1...12).contains(month), (1...SnapshotDate.daysIn(month: month, year: year)).contains(day),
-              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        guard bytes.count >= 20,
+              let parsed = SnapshotDate.fields(in: bytes, dateSeparator: UInt8(ascii: "-"),
+                                               middle: [UInt8(ascii: "T"), UInt8(ascii: "t")])
         else { return nil }
+        var (year, month, day, hour, minute, second) = parsed
+        func field(_ start: Int, _ length: Int) -> Int { SnapshotDate.number(in: bytes, at: start, length: length) }
         // The fraction, then the zone: Z or ±HH:MM.
         var index = 19
         if bytes[index] == UInt8(ascii: ".") {

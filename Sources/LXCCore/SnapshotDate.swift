@@ -29,24 +29,9 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
     /// (white space around it is ignored).
     public init?(liblxcTimestamp text: String) {
         let bytes = Array(text.trimmingBlanks().utf8)
-        // YYYY:MM:DD HH:MM:SS
-        guard bytes.count == 19 else { return nil }
-        let separators: [Int: UInt8] = [4: UInt8(ascii: ":"), 7: UInt8(ascii: ":"), 10: UInt8(ascii: " "),
-                                        13: UInt8(ascii: ":"), 16: UInt8(ascii: ":")]
-        for (index, byte) in bytes.enumerated() {
-            if let separator = separators[index] {
-                if byte != separator { return nil }
-            } else if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") {
-                return nil
-            }
-        }
-        func field(_ start: Int, _ length: Int) -> Int {
-            bytes[start..<start + length].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-        }
-        let year = field(0, 4), month = field(5, 2), day = field(8, 2)
-        let hour = field(11, 2), minute = field(14, 2), second = field(17, 2)
-        guard (1...12).contains(month), (1...SnapshotDate.daysIn(month: month, year: year)).contains(day),
-              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        guard bytes.count == 19,
+              let (year, month, day, hour, minute, second) = SnapshotDate.fields(
+                  in: bytes, dateSeparator: UInt8(ascii: ":"), middle: [UInt8(ascii: " ")])
         else { return nil }
         self.year = year
         self.month = month
@@ -55,6 +40,35 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
         self.minute = minute
         self.second = second
         self.secondsSinceEpoch = SnapshotDate.localSecondsSinceEpoch(year, month, day, hour, minute, second)
+    }
+
+    /// The six fields of `YYYY-MM-DD?HH:MM:SS` in the first 19 bytes, with `dateSeparator`
+    /// between the date's fields and one of `middle` between date and time, each field in its
+    /// range (a leap second allowed); nil otherwise.
+    package static func fields(in bytes: [UInt8], dateSeparator: UInt8, middle: Set<UInt8>)
+        -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)? {
+        guard bytes.count >= 19 else { return nil }
+        for index in 0..<19 {
+            let byte = bytes[index]
+            switch index {
+            case 4, 7: if byte != dateSeparator { return nil }
+            case 10: if !middle.contains(byte) { return nil }
+            case 13, 16: if byte != UInt8(ascii: ":") { return nil }
+            default: if byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") { return nil }
+            }
+        }
+        let year = number(in: bytes, at: 0, length: 4), month = number(in: bytes, at: 5, length: 2)
+        let day = number(in: bytes, at: 8, length: 2), hour = number(in: bytes, at: 11, length: 2)
+        let minute = number(in: bytes, at: 14, length: 2), second = number(in: bytes, at: 17, length: 2)
+        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        return (year, month, day, hour, minute, second)
+    }
+
+    /// The decimal number of `length` ASCII digits at `start` (checked by the caller).
+    package static func number(in bytes: [UInt8], at start: Int, length: Int) -> Int {
+        bytes[start..<start + length].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
     }
 
     /// The days in a month of the Gregorian calendar.

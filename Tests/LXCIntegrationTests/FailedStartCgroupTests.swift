@@ -36,7 +36,7 @@ struct FailedStartCgroupTests {
             }
 
             let failures = try await withThrowingTaskGroup(of: (String, Int).self) { group in
-                for (kind, container) in containers {
+                for (_, container) in containers {
                     group.addTask {
                         var failures = 0
                         for _ in 0..<3 {

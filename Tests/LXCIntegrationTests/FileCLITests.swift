@@ -15,7 +15,7 @@ struct FileCLITests {
             let host = NSTemporaryDirectory() + "swift-lxc-cli-files-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: false)
             defer { try? FileManager.default.removeItem(atPath: host) }
-            FileManager.default.createFile(atPath: host + "/in.txt", contents: Data("pushed\n".utf8))
+            #expect(FileManager.default.createFile(atPath: host + "/in.txt", contents: Data("pushed\n".utf8)))
 
             let push = try await lxcctl(sandbox, "push", container.name, host + "/in.txt", "/tmp/", "--mode", "600", "--owner", "5:6")
             #expect(push.status == 0, "\(push.standardError)")

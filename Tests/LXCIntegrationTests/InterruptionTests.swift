@@ -298,7 +298,7 @@ struct IncompleteVisibilityTests {
             let name = sandbox.uniqueName("half")
             let directory = "\(sandbox.lxcpath)/\(name)"
             try FileManager.default.createDirectory(atPath: directory + "/rootfs/bin", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: directory + "/partial", contents: nil)
+            #expect(FileManager.default.createFile(atPath: directory + "/partial", contents: nil))
             try FileManager.default.createDirectory(atPath: sandbox.lxcpath + "/.swift-lxc", withIntermediateDirectories: true)
             try Data("operation=copy\nsource=\(sandbox.lxcpath)/\(source.name)\n".utf8)
                 .write(to: URL(fileURLWithPath: "\(sandbox.lxcpath)/.swift-lxc/\(name).intent"))

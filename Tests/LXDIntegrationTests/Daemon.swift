@@ -1,3 +1,4 @@
+import ContainerProtocolChecks
 import Foundation
 import LXCCore
 import LXD
@@ -41,48 +42,12 @@ enum LXDIntegration {
         return url.path
     }()
 
-    /// Runs `bash scripts/lxd.sh ARGUMENTS`, throwing its output when it fails.
-    ///
-    /// Spawned and reaped with posix_spawn and waitpid (Foundation's `Process.waitUntilExit`
-    /// was seen to hang here, called from the suite trait's task, with bash already a zombie),
-    /// with a clean signal mask.
+    /// Runs `bash scripts/lxd.sh ARGUMENTS` (see ``ScriptRunner``), throwing its output when
+    /// it fails.
     @discardableResult
     static func script(_ arguments: [String]) throws -> String {
-        let log = "/tmp/swift-lxd-script-\(getpid())-\(UInt32.random(in: 0...0xFFFFFF)).log"
-        defer { unlink(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ["/bin/bash", repositoryRoot + "/scripts/lxd.sh"] + arguments
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for argument in cArguments { free(argument) } }
-        var pid: pid_t = 0
-        // The test process blocks many signals (SIGPWR among them), and a child inherits its
-        // mask: the daemon, and through it each container's init, would never see LXD's
-        // shutdown signal. The script starts with nothing blocked and default dispositions.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArguments, environ)
-        guard spawned == 0 else {
-            throw ScriptFailed(arguments: arguments, status: -1, output: "posix_spawn: \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard exited == 0 else {
-            throw ScriptFailed(arguments: arguments, status: exited, output: output)
-        }
+        let (status, output) = ScriptRunner.run(["/bin/bash", repositoryRoot + "/scripts/lxd.sh"] + arguments)
+        guard status == 0 else { throw ScriptFailed(arguments: arguments, status: status, output: output) }
         return output
     }
 

@@ -246,7 +246,9 @@ public struct AttachOptions: Sendable, Hashable {
     /// let result = try container.output(of: ["make", "test"], options: options)
     /// ```
     ///
-    /// liblxc has no such field: the library starts the timer when `c->attach` returns.
+    /// liblxc has no such field: the library starts the timer when `c->attach` returns, on a
+    /// thread of its own (so the limit holds also for a blocking call made from a thread of
+    /// Swift's cooperative pool while every other pool thread is blocked too).
     public var timeLimit: Duration?
 
     /// How long a program whose time limit passed may take to end after `SIGTERM` before

@@ -23,7 +23,7 @@ extension Container {
     /// first, so a limit set twice leaves one line. liblxc writes them into the container's
     /// cgroup before it runs the container's init. Like ``setConfigItem(_:to:)`` this sets
     /// them on this handle: every start from this handle applies them, and
-    /// ``saveConfig(to:)`` keeps them for other handles and later runs. A limit given as
+    /// ``saveConfig(to:)-6j074`` keeps them for other handles and later runs. A limit given as
     /// `.unlimited` is written as such (`-1` or `max`), so ``configuredLimits()`` reads back
     /// what was set.
     ///

@@ -21,7 +21,7 @@ extension Container {
     /// ``NetworkConfiguration/loopbackOnly`` writes `lxc.net.0.type = empty`.
     ///
     /// Like ``setConfigItem(_:to:)`` this changes the configuration on this handle; every
-    /// start from it uses the new network, and ``saveConfig(to:)`` keeps it. A running
+    /// start from it uses the new network, and ``saveConfig(to:)-6j074`` keeps it. A running
     /// container keeps its interfaces until it stops. The corresponding liblxc calls are
     /// `c->clear_config_item` and `c->set_config_item`.
     ///

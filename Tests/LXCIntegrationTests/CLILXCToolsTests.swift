@@ -1,3 +1,4 @@
+import ContainerProtocolChecks
 import Foundation
 import LXC
 import Testing
@@ -196,7 +197,12 @@ struct CLILXCToolsTests {
             // Arguments after -- reach the template.
             let marker = "\(sandbox.lxcpath)/template-arguments"
             let template = "\(sandbox.lxcpath)/template.sh"
-            try "#!/bin/sh\necho \"$@\" > '\(marker)'\nmkdir -p \"${3#--rootfs=}\"\n".write(toFile: template, atomically: true, encoding: .utf8)
+            // Written by a process of its own and copied into place by another: a descriptor
+            // open for writing on the script, inherited by a child that another test forks
+            // meanwhile, would make liblxc's exec of it fail with ETXTBSY.
+            let draft = "\(sandbox.lxcpath)/template.draft"
+            try "#!/bin/sh\necho \"$@\" > '\(marker)'\nmkdir -p \"${3#--rootfs=}\"\n".write(toFile: draft, atomically: false, encoding: .utf8)
+            #expect(ScriptRunner.run(["/bin/cp", draft, template]).status == 0)
             chmod(template, 0o755)
             let created = try await lxcctl(sandbox, "create", sandbox.uniqueName(), "--template", template, "--", "--marker", "value")
             #expect(created.status == 0, "\(created.standardError)")

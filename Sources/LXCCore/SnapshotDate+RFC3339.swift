@@ -32,13 +32,7 @@ extension SnapshotDate {
         default:
             return nil
         }
-        var fields = tm()
-        fields.tm_year = Int32(year - 1900)
-        fields.tm_mon = Int32(month - 1)
-        fields.tm_mday = Int32(day)
-        fields.tm_hour = Int32(hour)
-        fields.tm_min = Int32(minute)
-        fields.tm_sec = Int32(second)
+        var fields = SnapshotDate.brokenDownTime(year, month, day, hour, minute, second)
         let utc = Int64(timegm(&fields)) - Int64(offsetSeconds)
         if offsetSeconds != 0 {
             // Kept in UTC.

@@ -80,8 +80,9 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
         }
     }
 
-    package static func localSecondsSinceEpoch(_ year: Int, _ month: Int, _ day: Int,
-                                       _ hour: Int, _ minute: Int, _ second: Int) -> Int64? {
+    /// The fields as C's broken-down time (`struct tm`), for `mktime` and `timegm`.
+    package static func brokenDownTime(_ year: Int, _ month: Int, _ day: Int,
+                                       _ hour: Int, _ minute: Int, _ second: Int) -> tm {
         var fields = tm()
         fields.tm_year = Int32(year - 1900)
         fields.tm_mon = Int32(month - 1)
@@ -89,6 +90,12 @@ public struct SnapshotDate: Sendable, Hashable, Comparable, CustomStringConverti
         fields.tm_hour = Int32(hour)
         fields.tm_min = Int32(minute)
         fields.tm_sec = Int32(second)
+        return fields
+    }
+
+    package static func localSecondsSinceEpoch(_ year: Int, _ month: Int, _ day: Int,
+                                       _ hour: Int, _ minute: Int, _ second: Int) -> Int64? {
+        var fields = brokenDownTime(year, month, day, hour, minute, second)
         fields.tm_isdst = -1
         errno = 0
         let seconds = mktime(&fields)

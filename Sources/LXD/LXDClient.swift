@@ -27,6 +27,8 @@ public struct LXDClient: Sendable {
     public let socketPath: String
     let http: HTTPClient
     let base: String
+    /// Where the daemon is reached; the websocket channels connect to it directly.
+    let endpoint: LXDEndpoint
 
     /// The socket of the daemon this process would talk to: `$LXD_DIR/unix.socket` when
     /// `LXD_DIR` is set, else `/var/lib/lxd/unix.socket` (Debian's LXD; as LXD's own client does).
@@ -45,6 +47,7 @@ public struct LXDClient: Sendable {
         self.socketPath = socketPath
         self.http = httpClient
         self.base = "http+unix://" + percentEncoded(socketPath, keeping: "")
+        self.endpoint = .unixSocket(path: socketPath)
     }
 
     /// The instance called `name` on this daemon (which may not exist yet).
@@ -148,7 +151,7 @@ extension LXDClient {
             throw error
         } catch {
             throw LXCError(operation: what, container: instance,
-                           message: "cannot talk to LXD at \(socketPath): \(error)", kind: .failed)
+                           message: "cannot talk to LXD at \(endpoint): \(error)", kind: .failed)
         }
     }
 

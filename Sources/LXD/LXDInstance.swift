@@ -46,7 +46,8 @@ public struct LXDInstance: ContainerProtocol {
         get async throws { try await runtimeState("state").state }
     }
 
-    /// The instance's runtime state: status, init's PID, process count, memory use.
+    /// The instance's runtime state: status, init's PID, process count, memory, CPU time,
+    /// disk use and network interfaces (see ``LXDInstanceState``).
     ///
     /// The corresponding LXD call is `GET /1.0/instances/{name}/state`.
     public func runtimeState() async throws -> LXDInstanceState {
@@ -178,31 +179,6 @@ public struct LXDInstance: ContainerProtocol {
     }
 }
 
-/// An instance's runtime state, as LXD reports it.
-public struct LXDInstanceState: Sendable, Hashable {
-    /// The status as a ``ContainerState`` (`Running` is `.running`, and so on).
-    public var state: ContainerState
-    /// LXD's own name for the status (`Running`, `Stopped`, `Frozen`, `Error`, …).
-    public var status: String
-    /// The PID of the instance's init on the host, when it runs.
-    public var pid: Int?
-    /// The number of processes in the instance (nil when LXD does not know).
-    public var processes: Int?
-    /// The memory the instance uses now.
-    public var memoryUsage: ByteCount?
-    /// The most memory the instance has used at once since it started (LXD's `usage_peak`).
-    public var peakMemoryUsage: ByteCount?
-
-    init(_ body: InstanceStateBody) {
-        status = body.status
-        state = ContainerState(liblxcName: body.status)
-        pid = body.pid.flatMap { $0 > 0 ? $0 : nil }
-        processes = body.processes.flatMap { $0 >= 0 ? $0 : nil }
-        memoryUsage = body.memory?.usage.map { ByteCount(UInt64(max(0, $0))) }
-        peakMemoryUsage = body.memory?.usagePeak.map { ByteCount(UInt64(max(0, $0))) }
-    }
-}
-
 // MARK: Request and response bodies (the part of LXD's API these calls use)
 
 struct InstancesPost: Encodable {
@@ -220,16 +196,4 @@ struct InstanceStatePut: Encodable {
     var action: String
     var timeout: Int
     var force: Bool
-}
-
-struct InstanceStateBody: Decodable {
-    struct Memory: Decodable {
-        var usage: Int64?
-        var usagePeak: Int64?
-        enum CodingKeys: String, CodingKey { case usage, usagePeak = "usage_peak" }
-    }
-    var status: String
-    var pid: Int?
-    var processes: Int?
-    var memory: Memory?
 }

@@ -3,6 +3,7 @@
 #   bash scripts/lxd.sh install     # Debian's lxd and lxd-client, services kept from starting
 #   bash scripts/lxd.sh start DIR   # a standalone daemon with LXD_DIR=DIR (under /tmp), its PID in DIR/lxd.pid
 #   bash scripts/lxd.sh image DIR   # a busybox image built offline, imported as "busybox" into that daemon
+#   bash scripts/lxd.sh tarball DIR OUT  # that image as a unified tarball OUT (under /tmp), built under DIR, not imported
 #   bash scripts/lxd.sh stop DIR    # shuts the daemon down (then kills it by its recorded PID) and removes DIR
 # install is safe to run again. The daemon runs in a mount namespace of its own, so that the
 # mounts it makes stay invisible to the host, and has no network (`networks: []`).
@@ -43,7 +44,7 @@ install_lxd() {
 # The daemon's directory: absolute, under /tmp, so that nothing here touches /var/lib/lxd.
 check_dir() {
     local dir=${1:-}
-    [[ -n $dir ]] || die "usage: $0 start|image|stop DIR"
+    [[ -n $dir ]] || die "usage: $0 start|image|tarball|stop DIR"
     [[ $dir == /tmp/* ]] || die "DIR must be under /tmp (got $dir)"
     [[ $dir != */../* && $dir != */.. ]] || die "DIR must not contain .. (got $dir)"
 }
@@ -91,10 +92,29 @@ image() {
     local dir=$1
     check_dir "$dir"
     [[ -S $dir/unix.socket ]] || die "no daemon for $dir (bash $0 start $dir)"
+    local out=$dir/busybox-image.tar.gz
+    tarball "$dir" "$out" >/dev/null
+    LXD_DIR=$dir lxc image import "$out" --alias busybox >/dev/null
+    rm -f "$out"
+    say "image imported into $dir as busybox"
+}
+
+# Builds the busybox image as a unified tarball (metadata.yaml and rootfs/) at OUT, in a build
+# tree under DIR that is removed afterwards. Each build differs (its metadata records the time
+# to the nanosecond), so each has a fingerprint of its own.
+tarball() {
+    local dir=$1 out=${2:-}
+    check_dir "$dir"
+    [[ -n $out ]] || die "usage: $0 tarball DIR OUT"
+    [[ $out == /tmp/* && $out != */../* ]] || die "OUT must be under /tmp (got $out)"
     local busybox
     busybox=$(command -v busybox) || die "busybox is not installed (apt-get install busybox-static)"
-    local build=$dir/image-build rootfs=$dir/image-build/rootfs
-    rm -rf "$build"
+    mkdir -p "$dir"
+    local build
+    build=$(mktemp -d "$dir/image-build.XXXXXX")
+    # Every path below is under the build tree: never an empty prefix that would name the host's files.
+    [[ -n $build && -d $build && $build == "$dir"/image-build.* ]] || die "cannot make a build directory under $dir"
+    local rootfs=$build/rootfs
     mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,var/log,run}
     cp "$busybox" "$rootfs/bin/busybox"
     chmod 0755 "$rootfs/bin/busybox"
@@ -126,12 +146,12 @@ properties:
   description: busybox (swift-lxc tests)
   os: busybox
   release: "$(busybox | head -n1 | awk '{ print $2 }')"
+  built: "$(date +%s.%N)"
 templates: {}
 EOF
-    tar -C "$build" -czf "$build/busybox.tar.gz" metadata.yaml rootfs
-    LXD_DIR=$dir lxc image import "$build/busybox.tar.gz" --alias busybox >/dev/null
+    tar -C "$build" -czf "$out" metadata.yaml rootfs
     rm -rf "$build"
-    say "image imported into $dir as busybox"
+    say "tarball built: $out"
 }
 
 stop() {
@@ -158,9 +178,10 @@ case "${1:-}" in
 install) install_lxd ;;
 start) start "${2:-}" ;;
 image) image "${2:-}" ;;
+tarball) tarball "${2:-}" "${3:-}" ;;
 stop) stop "${2:-}" ;;
 *)
-    echo "usage: $0 install|start DIR|image DIR|stop DIR" >&2
+    echo "usage: $0 install|start DIR|image DIR|tarball DIR OUT|stop DIR" >&2
     exit 2
     ;;
 esac

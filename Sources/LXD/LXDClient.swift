@@ -129,8 +129,10 @@ let maximumBodySize = 1 << 30
 
 extension LXDClient {
     /// Sends one request and collects the response, whatever its status.
+    /// `upload` is a body streamed as it is read (an image's tarball), sent instead of `body`.
     func send(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
-              body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> RawResponse {
+              body: [UInt8]? = nil, headers: [(String, String)] = [],
+              upload: HTTPClientRequest.Body? = nil) async throws -> RawResponse {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         // Over the unix socket LXD refuses a request without one ("missing required Host header").
@@ -141,6 +143,8 @@ extension LXDClient {
                 request.headers.add(name: "Content-Type", value: "application/json")
             }
             request.body = .bytes(ByteBuffer(bytes: body))
+        } else if let upload {
+            request.body = upload
         }
         do {
             let response = try await http.execute(request, deadline: .distantFuture)
@@ -199,6 +203,13 @@ extension LXDClient {
                                       body: [UInt8]? = nil, headers: [(String, String)] = [],
                                       as: Metadata.Type) async throws -> Metadata? {
         let response = try await sendChecked(what, instance, method, path, body: body, headers: headers)
+        return try await awaitOperation(startedBy: response, what, instance, as: Metadata.self)
+    }
+
+    /// Awaits the operation a successful answer started and returns its metadata; nil for
+    /// a synchronous answer.
+    func awaitOperation<Metadata: Decodable>(startedBy response: RawResponse, _ what: String, _ instance: String?,
+                                             as: Metadata.Type) async throws -> Metadata? {
         let envelope = try? decodeJSON(Envelope<Started>.self, from: response.body)
         guard envelope?.type == "async" else { return nil }
         // The id, not the operation URL: in a cluster that URL carries a query, and appending

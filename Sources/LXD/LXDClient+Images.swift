@@ -177,7 +177,7 @@ struct FileChunks: AsyncSequence, Sendable {
 
         mutating func next() async throws -> ByteBuffer? {
             guard offset < file.size else { return nil }
-            let (file, offset, count) = (self.file, self.offset, Int(min(Int64(chunkSize), file.size - self.offset)))
+            let (file, offset, count) = (self.file, self.offset, Int(Swift.min(Int64(chunkSize), file.size - self.offset)))
             let chunk = try await NIOThreadPool.singleton.runIfActive { try file.read(at: offset, count: count) }
             guard chunk.readableBytes > 0 else {
                 throw LXCError(operation: file.operation, container: nil,

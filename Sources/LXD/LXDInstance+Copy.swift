@@ -29,9 +29,10 @@ extension LXDInstance {
     /// false) its snapshots. The copy is independent of the original.
     ///
     /// The instance's writable part is read and resent with the copy, as LXD's own client
-    /// does (without it LXD fails with "No root device could be found"), less its
+    /// does (without its profiles LXD fails with "No root device could be found"), less its
     /// `volatile.*` keys, which belong to the original (its UUID, its MAC addresses, its
-    /// last power state); `volatile.base_image` is kept, as LXD's client keeps it.
+    /// last power state); `volatile.base_image` is kept, as LXD's client keeps it. (LXD
+    /// itself adds the source's other keys and devices that the request lacks.)
     ///
     /// A running instance is copied as its files are at that moment (LXD's non-live copy,
     /// which a container allows); what its programs have not yet written is not in the copy.
@@ -80,7 +81,8 @@ extension LXDInstance {
         let snapshot: SnapshotWritable = try await client.call(
             "copy", name, .GET, path + "/snapshots/" + percentEncoded(snapshotName, keeping: ""))
         var config = copiedConfig(snapshot.config ?? [:])
-        config[commentKey] = nil
+        // LXD adds the source's keys the request lacks; an empty value keeps one out.
+        config[commentKey] = ""
         let request = InstanceCopyPost(
             name: newName, architecture: snapshot.architecture ?? "", config: config,
             devices: snapshot.devices ?? [:], ephemeral: snapshot.ephemeral ?? false,

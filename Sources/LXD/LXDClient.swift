@@ -5,7 +5,8 @@ import LXCCore
 import NIOCore
 import NIOHTTP1
 
-/// A connection to an LXD daemon over its local unix socket.
+/// A connection to an LXD daemon over its local unix socket, or to a remote one over HTTPS
+/// (see ``init(url:identity:serverCertificate:)``).
 ///
 /// One client serves any number of calls, from any task: requests go through one shared
 /// `HTTPClient` (async-http-client's `HTTPClient.shared` unless another is given), which keeps

@@ -211,9 +211,8 @@ struct LXDRemoteTests {
     @Test func manyCallsOnOneClientReuseOneConnection() async throws {
         let remote = try HTTPSRemote.required()
         let (client, _) = try await remote.newClient("reuse")
-        try await client.requestTrust(password: HTTPSRemote.password)
         let before = remote.clientPortsConnected()
-        _ = try await client.instanceNames()
+        try await client.requestTrust(password: HTTPSRemote.password)
         let afterFirst = remote.clientPortsConnected().subtracting(before)
         #expect(afterFirst.count == 1)
         for _ in 0..<50 {
@@ -222,6 +221,31 @@ struct LXDRemoteTests {
         }
         let afterMany = remote.clientPortsConnected().subtracting(before)
         #expect(afterMany == afterFirst)
+    }
+
+    /// Identities made elsewhere, as `lxc` (EC, SEC 1 key) and older clients (RSA, PKCS #1 key)
+    /// keep them: read from their files, they are trusted and used.
+    @Test(arguments: [
+        ["sh", "-c", "openssl ecparam -name secp384r1 -genkey -noout -out key.pem"],
+        ["sh", "-c", "openssl genrsa -traditional -out key.pem 2048"],
+    ])
+    func anIdentityMadeByOpenSSLIsUsable(_ makeKey: [String]) async throws {
+        let remote = try HTTPSRemote.required()
+        let directory = "/tmp/swift-lxd-test-openssl-\(getpid())-\(UInt32.random(in: 0...0xFFFFFF))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let script = "cd \(directory) && \(makeKey[2]) && openssl req -new -x509 -key key.pem -out cert.pem -days 30 -subj /CN=openssl"
+        let (status, output) = ScriptRunner.run(["/bin/sh", "-c", script])
+        #expect(status == 0, "\(output)")
+        let key = try String(contentsOfFile: directory + "/key.pem", encoding: .utf8)
+        #expect(key.contains("BEGIN EC PRIVATE KEY") || key.contains("BEGIN RSA PRIVATE KEY"))
+        let identity = try LXDClientIdentity(certificateFile: directory + "/cert.pem", keyFile: directory + "/key.pem")
+        let certificate = try await LXDClient.fetchServerCertificate(url: remote.url)
+        let client = try LXDClient(url: remote.url, identity: identity, serverCertificate: certificate)
+        try await client.requestTrust(password: HTTPSRemote.password)
+        #expect(try await client.isTrusted)
+        #expect(try HTTPSRemote.lxc(remote.daemon, ["config", "trust", "list", "--format", "csv"])
+            .contains(String(identity.fingerprint.prefix(12))))
     }
 
     @Test func badRemoteURLsAreInvalidArguments() async throws {

@@ -36,8 +36,9 @@ final class LXDHTTPSConnectionPool: Sendable {
 
     /// Sends one request and collects the response, on an idle connection or a new one.
     ///
-    /// A reused connection that the daemon closed while it was idle (the request met a closed
-    /// connection and no answer came) is replaced by a new one, once.
+    /// A reused connection that the daemon closed while it was idle is replaced by a new one,
+    /// once: when the request could not be written to it, or, for a `GET` or `HEAD` (which
+    /// change nothing), when the connection ended before any answer came.
     func execute(method: HTTPMethod, path: String, headers: HTTPHeaders, body: [UInt8]?) async throws -> RawResponse {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)
         head.headers.replaceOrAdd(name: "Host", value: "\(hostForURL(host)):\(port)")
@@ -60,7 +61,7 @@ final class LXDHTTPSConnectionPool: Sendable {
                     channel.close(promise: nil)
                 }
                 return response.raw
-            } catch where reused && reusedFailures == 0 && isStaleConnection(error) {
+            } catch where reused && reusedFailures == 0 && isStaleConnection(error, method: method) {
                 reusedFailures += 1
                 channel.close(promise: nil)
                 continue
@@ -129,15 +130,16 @@ final class LXDHTTPSConnectionPool: Sendable {
 }
 
 /// Whether a request on a reused connection failed because the daemon had closed it while
-/// it was idle (nothing of an answer came), so that a new connection may carry it.
-func isStaleConnection(_ error: any Error) -> Bool {
-    if error is LXDHTTPExchange.ClosedBeforeAnswer { return true }
+/// it was idle, so that a new connection may carry it: the request never reached the socket,
+/// or it changes nothing (`GET`, `HEAD`) and the connection ended before any answer.
+func isStaleConnection(_ error: any Error, method: HTTPMethod) -> Bool {
     if let error = error as? ChannelError {
         switch error {
-        case .ioOnClosedChannel, .outputClosed, .alreadyClosed, .eof: return true
+        case .ioOnClosedChannel, .outputClosed, .alreadyClosed: return true
         default: return false
         }
     }
+    if error is LXDHTTPExchange.ClosedBeforeAnswer { return method == .GET || method == .HEAD }
     return false
 }
 
@@ -196,9 +198,12 @@ struct LXDHTTPExchange: Sendable {
         var keepAlive: Bool
     }
 
-    /// The connection closed before any of the answer came.
+    /// The connection ended (closed, reset, failed) before any of the answer came.
     struct ClosedBeforeAnswer: Error, CustomStringConvertible {
-        var description: String { "the connection was closed before LXD answered" }
+        var reason: (any Error)?
+        var description: String {
+            "the connection ended before LXD answered" + (reason.map { " (\($0))" } ?? "")
+        }
     }
 
     /// The connection closed in the middle of the answer.
@@ -256,12 +261,12 @@ struct LXDHTTPExchange: Sendable {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            fail(error)
+            fail(head == nil ? ClosedBeforeAnswer(reason: error) : error)
             context.close(promise: nil)
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            fail(head == nil ? ClosedBeforeAnswer() : ClosedDuringAnswer())
+            fail(head == nil ? ClosedBeforeAnswer(reason: nil) : ClosedDuringAnswer())
             context.fireChannelInactive()
         }
 

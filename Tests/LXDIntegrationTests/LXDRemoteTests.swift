@@ -77,16 +77,16 @@ struct HTTPSRemote: Sendable {
     }
 
     /// The local ports of this machine's established TCP connections to the daemon's port
-    /// (the client side of each), from /proc/net/tcp.
+    /// (the client side of each), as `ss` lists them.
     func clientPortsConnected() -> Set<Int> {
-        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return [] }
+        let (status, output) = ScriptRunner.run(["/usr/bin/ss", "-Htn", "state", "established", "dst", "127.0.0.1:\(port)"])
+        guard status == 0 else { return [] }
         var ports = Set<Int>()
-        for line in table.split(separator: "\n").dropFirst() {
+        for line in output.split(separator: "\n") {
+            // Recv-Q Send-Q Local:Port Peer:Port
             let fields = line.split(separator: " ")
-            guard fields.count > 3, fields[3] == "01" else { continue }  // 01: ESTABLISHED
-            let local = fields[1].split(separator: ":"), remote = fields[2].split(separator: ":")
-            guard local.count == 2, remote.count == 2, Int(remote[1], radix: 16) == port,
-                  let localPort = Int(local[1], radix: 16) else { continue }
+            guard fields.count >= 4, let colon = fields[2].lastIndex(of: ":"),
+                  let localPort = Int(fields[2][fields[2].index(after: colon)...]) else { continue }
             ports.insert(localPort)
         }
         return ports
@@ -214,13 +214,34 @@ struct LXDRemoteTests {
         let before = remote.clientPortsConnected()
         try await client.requestTrust(password: HTTPSRemote.password)
         let afterFirst = remote.clientPortsConnected().subtracting(before)
-        #expect(afterFirst.count == 1)
+        #expect(afterFirst.count == 1, "before: \(before), after: \(remote.clientPortsConnected())")
         for _ in 0..<50 {
             _ = try await client.instanceNames()
             #expect(try await client.isTrusted)
         }
         let afterMany = remote.clientPortsConnected().subtracting(before)
         #expect(afterMany == afterFirst)
+    }
+
+    @Test func aConnectionTheDaemonDroppedIsReplacedWithoutAnError() async throws {
+        let remote = try HTTPSRemote.required()
+        let (client, _) = try await remote.newClient("reconnect")
+        let before = remote.clientPortsConnected()
+        try await client.requestTrust(password: HTTPSRemote.password)
+        let first = remote.clientPortsConnected().subtracting(before)
+        #expect(first.count == 1)
+        // The daemon's end of the idle connection is destroyed (the kernel resets it), as when
+        // a daemon goes away; the next calls find a new connection.
+        for port in first {
+            let (status, output) = ScriptRunner.run(["/usr/bin/ss", "-K", "-tn", "src", "127.0.0.1:\(remote.port)",
+                                                     "dst", "127.0.0.1:\(port)"])
+            #expect(status == 0, "\(output)")
+        }
+        #expect(try await client.isTrusted)
+        _ = try await client.instanceNames()
+        let second = remote.clientPortsConnected().subtracting(before)
+        #expect(second.count == 1)
+        #expect(second.isDisjoint(with: first))
     }
 
     /// Identities made elsewhere, as `lxc` (EC, SEC 1 key) and older clients (RSA, PKCS #1 key)

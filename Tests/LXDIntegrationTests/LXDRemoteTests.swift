@@ -221,6 +221,15 @@ struct LXDRemoteTests {
         }
         let afterMany = remote.clientPortsConnected().subtracting(before)
         #expect(afterMany == afterFirst)
+        // Calls at once each take a connection of their own, kept for the calls after them.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 { group.addTask { _ = try await client.instanceNames() } }
+            try await group.waitForAll()
+        }
+        let afterConcurrent = remote.clientPortsConnected().subtracting(before)
+        #expect((1...6).contains(afterConcurrent.count))
+        for _ in 0..<20 { _ = try await client.instanceNames() }
+        #expect(remote.clientPortsConnected().subtracting(before) == afterConcurrent)
     }
 
     @Test func aConnectionTheDaemonDroppedIsReplacedWithoutAnError() async throws {

@@ -6,7 +6,7 @@ extension LXDClient {
     /// The corresponding LXD call is `GET /1.0/cluster/members?recursion=1`.
     ///
     /// - Throws: ``LXCError`` with LXD's message when the daemon is not part of a cluster
-    ///   (LXD answers `Server isn't part of a cluster`).
+    ///   (LXD answers 500, `Server is not clustered`: ``LXCError/Kind/failed``).
     public func clusterMembers() async throws -> [LXDClusterMember] {
         let members: [ClusterMemberBody] = try await call("clusterMembers", nil, .GET, "/1.0/cluster/members?recursion=1")
         return members.map(LXDClusterMember.init)

@@ -16,7 +16,8 @@ public struct LXDCreateOptions: Sendable, Hashable {
     /// Whether LXD deletes the instance when it stops.
     public var ephemeral: Bool
     /// The cluster member the instance is made on; nil lets the cluster choose (the member
-    /// with the fewest instances). A standalone daemon has no members: leave it nil there.
+    /// with the fewest instances). A standalone daemon has no members: leave it nil there
+    /// (LXD refuses a target with `Target only allowed when clustered`).
     public var target: String?
 
     /// Options with every value given; the defaults are those of ``LXDInstance/create(from:)``.

@@ -59,18 +59,27 @@ extension LXDInstance {
     /// try await worker.start()
     /// ```
     ///
-    /// The corresponding LXD calls are `GET /1.0/instances/{name}/state` (is it stopped?),
-    /// then `POST /1.0/instances/{name}?target={member}` with `{"name": …, "migration": true}`, awaited.
+    /// The corresponding LXD calls are `GET /1.0/instances/{name}` (is it stopped, where is
+    /// it?), then `POST /1.0/instances/{name}?target={member}` with
+    /// `{"name": …, "migration": true}`, awaited.
     ///
     /// - Throws: ``LXCError`` with ``LXCError/Kind/wrongState`` when the instance is not
-    ///   stopped, ``LXCError/Kind/notFound`` when it or the member does not exist, and LXD's
-    ///   message for any other failure (a standalone daemon, the member it is on already).
+    ///   stopped, ``LXCError/Kind/invalidArgument`` when it is on `member` already,
+    ///   ``LXCError/Kind/notFound`` when it or the member does not exist (LXD's
+    ///   `Cluster member not found`), and LXD's message for any other failure.
     public func move(toMember member: String) async throws {
-        let status = try await runtimeState("move").status
+        let current: InstanceLocationBody = try await client.call("move", name, .GET, path)
+        let status = current.status ?? ""
         guard ContainerState(liblxcName: status) == .stopped else {
             throw LXCError(operation: "move", container: name,
                            message: "the instance is \(status.lowercased()), and only a stopped instance is moved between members (a running one would need live migration); stop it first",
                            kind: .wrongState)
+        }
+        // LXD would start the migration and fail it ("Target must be different than
+        // instance's current location").
+        if normalisedLocation(current.location) == member {
+            throw LXCError(operation: "move", container: name,
+                           message: "the instance is on \(member) already", kind: .invalidArgument)
         }
         let request = InstanceMovePost(name: name, migration: true)
         try await client.perform("move", name, .POST, path + targetQuery(member), body: try encodeJSON(request))
@@ -104,4 +113,5 @@ struct InstanceMovePost: Encodable {
 
 struct InstanceLocationBody: Decodable {
     var location: String?
+    var status: String?
 }

@@ -68,6 +68,13 @@ struct LXDClusterTests {
         let cluster = try LXDCluster.required()
         try await cluster.withInstance("mover", options: LXDCreateOptions(target: "n2"), started: false) { instance in
             try await instance.setConfigItem("user.moved", to: "yes")
+            let nowhere = await #expect(throws: LXCError.self) { try await instance.move(toMember: "n9") }
+            #expect(nowhere?.kind == .notFound)
+            #expect(nowhere?.message.contains("Cluster member not found") == true)
+            let here = await #expect(throws: LXCError.self) { try await instance.move(toMember: "n2") }
+            #expect(here?.kind == .invalidArgument)
+            #expect(here?.message == "the instance is on n2 already")
+            #expect(try await instance.location == "n2")
             try await instance.move(toMember: "n3")
             #expect(try await instance.location == "n3")
             #expect(try await instance.state == .stopped)

@@ -13,16 +13,17 @@ public struct LXDInstanceSummary: Sendable, Hashable {
     public var status: String
     /// The cluster member it is on; nil on a standalone daemon (which reports `none`).
     public var location: String?
-    /// The addresses of its network interfaces by interface name, each in CIDR form in LXD's
-    /// order: `["lo": ["127.0.0.1/8", "::1/128"], "eth0": ["198.51.100.5/24"]]`. Empty when it
-    /// is not running or was listed without them; an interface without addresses is left out.
-    public var addresses: [String: [String]]
+    /// The addresses of its network interfaces by interface name, in LXD's order
+    /// (`"lo": [127.0.0.1/8, ::1/128]`). Empty when it is not running or was listed without
+    /// them; an interface without addresses is left out. The interfaces' other values
+    /// (counters, MTU, …) are in ``LXDInstance/runtimeState()``.
+    public var addresses: [String: [LXDInterfaceAddress]]
     /// Whether it is a container or a virtual machine (`container`, `virtual-machine`).
     public var type: String
 
     /// A summary with every value given.
     public init(name: String, state: ContainerState, status: String, location: String?,
-                addresses: [String: [String]], type: String) {
+                addresses: [String: [LXDInterfaceAddress]], type: String) {
         self.name = name
         self.state = state
         self.status = status
@@ -32,12 +33,10 @@ public struct LXDInstanceSummary: Sendable, Hashable {
     }
 
     init(_ body: InstanceListBody) {
-        var addresses: [String: [String]] = [:]
+        var addresses: [String: [LXDInterfaceAddress]] = [:]
         for (interface, network) in body.state?.network ?? [:] {
-            let cidrs = (network.addresses ?? []).map { address in
-                address.netmask.map { "\(address.address)/\($0)" } ?? address.address
-            }
-            if !cidrs.isEmpty { addresses[interface] = cidrs }
+            let found = LXDInterfaceState(name: interface, network).addresses
+            if !found.isEmpty { addresses[interface] = found }
         }
         self.init(name: body.name, state: ContainerState(liblxcName: body.status ?? ""), status: body.status ?? "",
                   location: normalisedLocation(body.location), addresses: addresses, type: body.type ?? "")
@@ -46,16 +45,9 @@ public struct LXDInstanceSummary: Sendable, Hashable {
 
 /// An instance as `GET /1.0/instances?recursion=1` (or `=2`, with `state`) returns it.
 struct InstanceListBody: Decodable {
+    /// The part of the state (`recursion=2`) a summary keeps.
     struct State: Decodable {
-        struct Network: Decodable {
-            struct Address: Decodable {
-                var family: String?
-                var address: String
-                var netmask: String?
-            }
-            var addresses: [Address]?
-        }
-        var network: [String: Network]?
+        var network: [String: InstanceStateBody.Network]?
     }
     var name: String
     var status: String?

@@ -37,7 +37,8 @@ struct LXDClusterTests {
                 #expect(listed?.state == .running)
                 #expect(listed?.status == "Running")
                 #expect(listed?.type == "container")
-                #expect(listed?.addresses["lo"]?.contains("127.0.0.1/8") == true, "\(listed?.addresses ?? [:])")
+                #expect(listed?.addresses["lo"]?.map(\.description).contains("127.0.0.1/8") == true,
+                        "\(listed?.addresses ?? [:])")
             }
             let brief = try await cluster.client(for: "n1").instances(includingAddresses: false)
                 .first { $0.name == instance.name }

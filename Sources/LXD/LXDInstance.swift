@@ -168,17 +168,6 @@ public struct LXDInstance: ContainerProtocol {
 
 // MARK: Request and response bodies (the part of LXD's API these calls use)
 
-struct InstancesPost: Encodable {
-    struct Source: Encodable {
-        var type: String
-        var alias: String?
-        var fingerprint: String?
-    }
-    var name: String
-    var type: String
-    var source: Source
-}
-
 struct InstanceStatePut: Encodable {
     var action: String
     var timeout: Int

@@ -45,4 +45,26 @@ extension LXDBackendTests {
         #expect(error?.container == instance.name)
         #expect(try await !instance.isDefined)
     }
+
+    @Test func anEphemeralInstanceIsGoneOnceItStops() async throws {
+        let daemon = try LXDDaemon.required()
+        let instance = daemon.client.instance(LXDDaemon.uniqueName("ephemeral"))
+        try await instance.create(from: .image("busybox"), options: LXDCreateOptions(ephemeral: true))
+        do {
+            #expect(try await instance.configuration().ephemeral)
+            try await instance.start()
+            try await instance.stop()
+            // LXD deletes it once the stop has been handled.
+            var defined = true
+            for _ in 0..<100 where defined {
+                defined = try await instance.isDefined
+                if defined { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(!defined)
+        } catch {
+            await LXDDaemon.remove(instance)
+            throw error
+        }
+        await LXDDaemon.remove(instance)
+    }
 }

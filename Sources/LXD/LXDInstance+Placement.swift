@@ -50,8 +50,9 @@ extension LXDInstance {
     /// it stays stopped.
     ///
     /// A running (or frozen) instance is refused, not stopped: moving one that runs would be
-    /// a live migration, which needs CRIU on both members (and fails without it, leaving the
-    /// instance where it was). Stop it, move it, start it again:
+    /// a live migration, which needs a working CRIU on both members (LXD 5.0.2 tried one and
+    /// failed it on the test machine, leaving the instance where it was). Stop it, move it,
+    /// start it again:
     ///
     /// ```swift
     /// try await worker.stop()

@@ -60,29 +60,16 @@ public struct LXDInstance: ContainerProtocol {
     }
 
     /// Makes the instance (a container) from an image of the daemon's, by alias or
-    /// fingerprint, with the daemon's default profile.
+    /// fingerprint, with the daemon's default profile, where the cluster chooses.
     ///
+    /// The same as ``create(from:options:)`` with default ``LXDCreateOptions``.
     /// The corresponding LXD call is `POST /1.0/instances` with
     /// `{"name": …, "type": "container", "source": {"type": "image", "alias": …}}`, awaited.
     ///
     /// - Throws: ``LXCError`` with ``LXCError/Kind/alreadyExists`` when the name is taken,
     ///   ``LXCError/Kind/unsupported`` for `.template`: LXD makes instances from images only.
     public func create(from source: ContainerSource) async throws {
-        let image: String
-        switch source {
-        case .image(let name): image = name
-        case .template(let template, _):
-            throw LXCError(operation: "create", container: name,
-                           message: "LXD makes instances from images, not from templates (\"\(template)\"): use .image(alias)",
-                           kind: .unsupported)
-        }
-        let isFingerprint = image.utf8.count >= 12 && image.utf8.allSatisfy {
-            ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
-        }
-        let request = InstancesPost(
-            name: name, type: "container",
-            source: .init(type: "image", alias: isFingerprint ? nil : image, fingerprint: isFingerprint ? image : nil))
-        try await client.perform("create", name, .POST, "/1.0/instances", body: try encodeJSON(request))
+        try await create(from: source, options: LXDCreateOptions())
     }
 
     /// Starts the instance and returns when it runs.
@@ -180,17 +167,6 @@ public struct LXDInstance: ContainerProtocol {
 }
 
 // MARK: Request and response bodies (the part of LXD's API these calls use)
-
-struct InstancesPost: Encodable {
-    struct Source: Encodable {
-        var type: String
-        var alias: String?
-        var fingerprint: String?
-    }
-    var name: String
-    var type: String
-    var source: Source
-}
 
 struct InstanceStatePut: Encodable {
     var action: String

@@ -26,7 +26,7 @@ final class BenchDaemon: @unchecked Sendable {
     init(script: String) throws {
         self.script = script
         var template = Array("/tmp/swift-lxd-bench-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) }) else {
+        guard let made = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
             throw BenchError("mkdtemp: \(String(cString: strerror(errno)))")
         }
         directory = String(cString: made)

@@ -61,9 +61,11 @@ final class PythonSide {
     init(label: String, python: String, script: String, arguments: [String]) throws {
         self.label = label
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-        guard pipe2(&toChild, O_CLOEXEC) == 0, pipe2(&fromChild, O_CLOEXEC) == 0 else {
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else {
             throw BenchError("pipe: \(String(cString: strerror(errno)))")
         }
+        // Close-on-exec, so that no other child holds them; the child's dup2 copies are not.
+        for descriptor in toChild + fromChild { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         // No __pycache__ next to the scripts in the source tree.
         pid = try spawn([python, script] + arguments, environment: ["PYTHONDONTWRITEBYTECODE": "1"],
                         standardInput: toChild[0], standardOutput: fromChild[1])

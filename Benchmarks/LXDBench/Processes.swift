@@ -79,8 +79,9 @@ final class PythonSide {
         }
     }
 
-    /// Nanoseconds for `count` calls of `scenario`, as the side timed them.
-    func measure(_ scenario: String, _ count: Int) throws -> Int64 {
+    /// Nanoseconds for `count` calls of `scenario`, as the side timed them, and the CPU
+    /// nanoseconds its process used meanwhile.
+    func measure(_ scenario: String, _ count: Int) throws -> (wall: Int64, cpu: Int64) {
         let command = Array("\(scenario) \(count)\n".utf8)
         var offset = 0
         while offset < command.count {
@@ -92,10 +93,11 @@ final class PythonSide {
             offset += written
         }
         let answer = try readLine()
-        guard let nanoseconds = Int64(answer) else {
+        let fields = answer.split(separator: " ")
+        guard fields.count == 2, let wall = Int64(fields[0]), let cpu = Int64(fields[1]) else {
             throw BenchError("\(label), \(scenario): \(answer.isEmpty ? "no answer" : answer)")
         }
-        return nanoseconds
+        return (wall, cpu)
     }
 
     private func readLine() throws -> String {

@@ -19,6 +19,9 @@ struct Scenario {
         var rounds: [[Side: Double]]
         /// Every single call's ms, per side, over all rounds.
         var single: [Side: [Double]]
+        /// Every single call's CPU ms in the side's own process (the Swift client's: this
+        /// process, all its threads), per side.
+        var cpu: [Side: [Double]]
 
         func roundMedian(_ side: Side) -> Double? {
             let values = rounds.compactMap { $0[side] }
@@ -41,6 +44,9 @@ struct Scenario {
                     + " noise=\(fixed(again / raw, 3))"
             }
             if let swift, let pylxd { line += " swift_over_pylxd=\(fixed(swift / pylxd, 3))" }
+            // Where the time goes: CPU in each side's own process per call (medians).
+            func cpuMedian(_ side: Side) -> String { cpu[side].flatMap { $0.isEmpty ? nil : fixed(median($0), 3) } ?? "none" }
+            line += " cpu_swift_ms=\(cpuMedian(.swift)) cpu_raw_ms=\(cpuMedian(.raw)) cpu_pylxd_ms=\(cpuMedian(.pylxd))"
             // The same from the rounds' means (a call of ten times the usual length moves these).
             let means = rounds.map { round in
                 Side.allCases.map { side in round[side].map { fixed($0, 3) } ?? "-" }.joined(separator: "/")
@@ -71,37 +77,42 @@ struct Scenario {
         var sides: [Side] = [.swift, .raw, .rawAgain]
         if pylxd != nil { sides.append(.pylxd) }
         let orders = Self.orders(of: sides)
-        func once(_ side: Side) async throws -> Double {
+        /// One call of `side`: wall-clock and CPU milliseconds.
+        func once(_ side: Side) async throws -> (wall: Double, cpu: Double) {
+            let nanoseconds: (wall: Int64, cpu: Int64)
             switch side {
             case .swift:
+                let cpu = processCPUNanoseconds()
                 let start = nowNanoseconds()
                 try await swift()
-                return Double(nowNanoseconds() - start) / 1_000_000
+                nanoseconds = (nowNanoseconds() - start, processCPUNanoseconds() - cpu)
             case .raw, .rawAgain:
-                return Double(try raw.measure(name, 1)) / 1_000_000
+                nanoseconds = try raw.measure(name, 1)
             case .pylxd:
-                guard let pylxd else { return .nan }
-                return Double(try pylxd.measure(name, 1)) / 1_000_000
+                guard let pylxd else { return (.nan, .nan) }
+                nanoseconds = try pylxd.measure(name, 1)
             }
+            return (Double(nanoseconds.wall) / 1_000_000, Double(nanoseconds.cpu) / 1_000_000)
         }
         for side in sides {
             for _ in 0..<(name == "create_delete" ? 1 : 3) { _ = try await once(side) }
         }
         var measured: [[Side: Double]] = []
-        var single: [Side: [Double]] = [:]
+        var single: [Side: [Double]] = [:], cpu: [Side: [Double]] = [:]
         var turn = 0
         for _ in 0..<rounds {
             var totals: [Side: Double] = [:]
             for _ in 0..<calls {
                 for side in orders[turn % orders.count] {
                     let milliseconds = try await once(side)
-                    totals[side, default: 0] += milliseconds
-                    single[side, default: []].append(milliseconds)
+                    totals[side, default: 0] += milliseconds.wall
+                    single[side, default: []].append(milliseconds.wall)
+                    cpu[side, default: []].append(milliseconds.cpu)
                 }
                 turn += 1
             }
             measured.append(totals.mapValues { $0 / Double(calls) })
         }
-        return Result(name: name, calls: calls, rounds: measured, single: single)
+        return Result(name: name, calls: calls, rounds: measured, single: single, cpu: cpu)
     }
 }

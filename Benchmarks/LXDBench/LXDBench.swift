@@ -12,6 +12,7 @@ import LXD
 ///     swift build -c release --product lxd-bench
 ///     .build/release/lxd-bench [--rounds N] [--only list,state,exec,create_delete] [--calls N]
 ///                              [--socket PATH] [--python PATH_TO_A_PYTHON_WITH_PYLXD]
+///     .build/release/lxd-bench --swift-alone --only list --calls 5000   # the Swift side alone (perf)
 ///
 /// Without `--socket` it starts a standalone daemon of its own (scripts/lxd.sh start, image)
 /// under /tmp and stops it at the end, also on failure or Ctrl-C.
@@ -23,6 +24,8 @@ struct LXDBench {
         var calls: Int? = nil
         var socket: String? = nil
         var python: String? = nil
+        /// `--swift-alone`: only the Swift side, `calls` calls of each wanted scenario, for profiling.
+        var swiftAlone = false
     }
 
     static let scenarioNames = ["list", "state", "exec", "create_delete"]
@@ -55,9 +58,11 @@ struct LXDBench {
             case "--python":
                 guard let value = arguments.popFirst() else { throw BenchError("--python takes a path") }
                 options.python = value
+            case "--swift-alone":
+                options.swiftAlone = true
             case "--help", "-h":
                 print("usage: lxd-bench [--rounds N] [--only list,state,exec,create_delete] [--calls N] "
-                    + "[--socket PATH] [--python PYTHON_WITH_PYLXD]")
+                    + "[--socket PATH] [--python PYTHON_WITH_PYLXD] [--swift-alone]")
                 exit(0)
             default:
                 throw BenchError("unknown argument \(argument)")
@@ -106,8 +111,8 @@ struct LXDBench {
         let client = LXDClient(socketPath: socket)
         let prefix = "lxdbench-\(getpid())"
         func wanted(_ name: String) -> Bool { options.only?.contains(name) ?? true }
-        let python = pylxdPython(options, root: root)
-        if python == nil {
+        let python = options.swiftAlone ? nil : pylxdPython(options, root: root)
+        if python == nil && !options.swiftAlone {
             note("# pylxd not found: measuring without it. Install it with\n"
                 + "#   python3 -m venv .build-pylxd && .build-pylxd/bin/pip install pylxd\n"
                 + "# (in the repository's root; or pass --python PATH to a Python that has it)")
@@ -131,11 +136,13 @@ struct LXDBench {
                 try await stopped.create(from: .image("busybox"))
             }
             let scripts = root + "/Benchmarks/LXDBench/"
-            raw = try PythonSide(label: "raw_rest.py", python: "python3", script: scripts + "raw_rest.py",
-                                 arguments: [socket, running.name, prefix + "-cd-raw"])
-            if let python {
-                pylxd = try PythonSide(label: "pylxd_bench.py", python: python, script: scripts + "pylxd_bench.py",
-                                       arguments: [socket, running.name, prefix + "-cd-pylxd"])
+            if !options.swiftAlone {
+                raw = try PythonSide(label: "raw_rest.py", python: "python3", script: scripts + "raw_rest.py",
+                                     arguments: [socket, running.name, prefix + "-cd-raw"])
+                if let python {
+                    pylxd = try PythonSide(label: "pylxd_bench.py", python: python, script: scripts + "pylxd_bench.py",
+                                           arguments: [socket, running.name, prefix + "-cd-pylxd"])
+                }
             }
             let created = client.instance(prefix + "-cd-swift")
             let scenarios = [
@@ -155,8 +162,13 @@ struct LXDBench {
                 },
             ]
             for scenario in scenarios where wanted(scenario.name) {
+                if options.swiftAlone {
+                    print(try await swiftAlone(scenario))
+                    continue
+                }
                 note("# \(scenario.name): \(options.rounds) rounds of \(scenario.calls) calls per side")
-                let result = try await scenario.run(rounds: options.rounds, raw: raw!, pylxd: pylxd)
+                guard let raw else { throw BenchError("raw_rest.py did not start") }
+                let result = try await scenario.run(rounds: options.rounds, raw: raw, pylxd: pylxd)
                 print(result.line)
             }
             print("# load average at the end: \(loadAverage())")
@@ -169,6 +181,18 @@ struct LXDBench {
         raw?.finish()
         pylxd?.finish()
         await remove(made)
+    }
+
+    /// `scenario.calls` calls through the Swift client alone, after a warm-up: mean wall-clock
+    /// and CPU milliseconds per call (for `perf record -p` and the like).
+    static func swiftAlone(_ scenario: Scenario) async throws -> String {
+        for _ in 0..<3 { try await scenario.swift() }
+        let cpu = processCPUNanoseconds()
+        let start = nowNanoseconds()
+        for _ in 0..<scenario.calls { try await scenario.swift() }
+        let wall = Double(nowNanoseconds() - start) / 1_000_000 / Double(scenario.calls)
+        let cpuPerCall = Double(processCPUNanoseconds() - cpu) / 1_000_000 / Double(scenario.calls)
+        return "scenario=\(scenario.name) n=\(scenario.calls) swift_alone_ms=\(fixed(wall, 3)) cpu_swift_ms=\(fixed(cpuPerCall, 3))"
     }
 
     /// Stops and deletes the benchmark's instances that exist (a daemon given with `--socket`

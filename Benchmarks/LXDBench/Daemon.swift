@@ -16,6 +16,10 @@ func repositoryRoot() -> String {
 /// A standalone LXD daemon of the benchmark's own, started with `scripts/lxd.sh start DIR`
 /// and the busybox image imported with `image DIR`; `stop()` (also on SIGINT, SIGTERM and
 /// SIGHUP) runs `scripts/lxd.sh stop DIR`, which shuts it down and removes DIR.
+///
+/// `@unchecked Sendable`: the signal handlers call `stop()` from another thread; what they
+/// touch is `directory` and `script` (constants) and `stopped` (a `Mutex`); `signalSources` is
+/// written in `init` only.
 final class BenchDaemon: @unchecked Sendable {
     let directory: String
     let script: String

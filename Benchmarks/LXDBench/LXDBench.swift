@@ -30,7 +30,14 @@ struct LXDBench {
 
     static let scenarioNames = ["list", "state", "exec", "create_delete"]
     /// Calls per side and round, unless `--calls` says otherwise.
-    static let defaultCalls = ["list": 200, "state": 100, "exec": 40, "create_delete": 5]
+    static func defaultCalls(_ scenario: String) -> Int {
+        switch scenario {
+        case "list": return 200
+        case "state": return 100
+        case "exec": return 40
+        default: return 5  // create_delete
+        }
+    }
 
     static func parseOptions() throws -> Options {
         var options = Options()
@@ -100,7 +107,7 @@ struct LXDBench {
         }
         candidates += [root + "/.build-pylxd/bin/python", "/tmp/lxd-bench-pylxd/bin/python", "python3"]
         for python in candidates where python == "python3" || access(python, X_OK) == 0 {
-            if (try? runProgram([python, "-c", "import pylxd"], environment: ["PYTHONDONTWRITEBYTECODE": "1"])) == 0 {
+            if (try? runProgram([python, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('pylxd') is None)"], environment: ["PYTHONDONTWRITEBYTECODE": "1"])) == 0 {
                 return python
             }
         }
@@ -146,17 +153,17 @@ struct LXDBench {
             }
             let created = client.instance(prefix + "-cd-swift")
             let scenarios = [
-                Scenario(name: "list", calls: options.calls ?? defaultCalls["list"]!) {
+                Scenario(name: "list", calls: options.calls ?? defaultCalls("list")) {
                     _ = try await client.instanceNames()
                 },
-                Scenario(name: "state", calls: options.calls ?? defaultCalls["state"]!) {
+                Scenario(name: "state", calls: options.calls ?? defaultCalls("state")) {
                     _ = try await running.state
                 },
-                Scenario(name: "exec", calls: options.calls ?? defaultCalls["exec"]!) {
+                Scenario(name: "exec", calls: options.calls ?? defaultCalls("exec")) {
                     let output = try await running.output(of: ["/bin/true"])
                     if !output.status.isSuccess { throw BenchError("/bin/true in the instance: \(output.status)") }
                 },
-                Scenario(name: "create_delete", calls: options.calls ?? defaultCalls["create_delete"]!) {
+                Scenario(name: "create_delete", calls: options.calls ?? defaultCalls("create_delete")) {
                     try await created.create(from: .image("busybox"))
                     try await created.destroy(includingSnapshots: true)
                 },

@@ -108,6 +108,14 @@ let package = Package(
             dependencies: ["LXC", "CLXCBench", "lxc-bench-c"],
             path: "Benchmarks/LXCBench"
         ),
+        // The LXD client against raw REST from Python and against pylxd (Benchmarks/README.md,
+        // "LXD client"); the Python sides are scripts it runs, not built here.
+        .executableTarget(
+            name: "lxd-bench",
+            dependencies: ["LXD", "LXCCore"],
+            path: "Benchmarks/LXDBench",
+            exclude: ["bench_protocol.py", "raw_rest.py", "pylxd_bench.py"]
+        ),
         // For the integration tests: attaches from a program's only thread (see its main.swift).
         .executableTarget(
             name: "attach-descriptor-probe",

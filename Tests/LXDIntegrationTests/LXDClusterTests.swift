@@ -96,6 +96,38 @@ struct LXDClusterTests {
         }
     }
 
+    @Test func aCopyAndASnapshotCopyLandOnTheMembersAsked() async throws {
+        let cluster = try LXDCluster.required()
+        try await cluster.withInstance("origin", options: LXDCreateOptions(target: "n2")) { instance in
+            _ = try await instance.run(["sh", "-c", "echo first > /marker"])
+            try await instance.stop()
+            let snapshot = try await instance.snapshot(comment: nil)
+            try await instance.start()
+            _ = try await instance.run(["sh", "-c", "echo second > /marker"])
+            try await instance.stop()
+
+            let copies = [try await instance.copy(to: LXDDaemon.uniqueName("copy"), member: "n3"),
+                          try await instance.copy(snapshot: snapshot, to: LXDDaemon.uniqueName("snapcopy"), member: "n1")]
+            do {
+                #expect(try await copies[0].location == "n3")
+                #expect(try await copies[1].location == "n1")
+                #expect(try await instance.location == "n2")
+                var markers: [String] = []
+                for copy in copies {
+                    try await copy.start()
+                    markers.append(try await copy.output(of: ["cat", "/marker"]).standardOutputString)
+                    #expect(try await copy.output(of: ["hostname"]).standardOutputString == copy.name + "\n")
+                }
+                #expect(markers == ["second\n", "first\n"])
+                #expect(try await copies[0].snapshots().map(\.name) == [snapshot])
+            } catch {
+                for copy in copies { await LXDDaemon.remove(copy) }
+                throw error
+            }
+            for copy in copies { await LXDDaemon.remove(copy) }
+        }
+    }
+
     @Test func aTargetThatIsNoMemberIsNotFoundWithLXDsWords() async throws {
         let cluster = try LXDCluster.required()
         let instance = try cluster.client(for: "n1").instance(LXDDaemon.uniqueName("nowhere"))

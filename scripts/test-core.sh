@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Builds LXCCore (what every backend shares) and runs its tests where liblxc cannot be found:
-# the two are copied into a package of their own, and, as root, liblxc's headers, library and
-# pkg-config file are hidden by empty mounts in a mount namespace of this script's own (the
-# host is not changed). The test binary is then checked not to link liblxc.
+# What must work where liblxc cannot be found, checked with liblxc's headers, library and
+# pkg-config file hidden by empty mounts in a mount namespace of this script's own (as root;
+# the host is not changed):
+# 1. LXCCore (what every backend shares) builds and passes its tests: the two are copied into
+#    a package of their own, and the test binary is checked not to link liblxc.
+# 2. The LXD client builds from this package as a user on a laptop would build it (a program
+#    that uses only the LXD product: Examples/ClusterJobRunner), and does not link liblxc.
+#    The build goes to the folder of scripts/symbol-graphs.sh, so scripts/docs.sh finds LXD
+#    built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(mktemp -d /tmp/swift-lxc-core.XXXXXX)"
@@ -23,6 +28,8 @@ let package = Package(
 )
 EOF
 
+repo="$PWD"
+
 run() {
     swift build --package-path "$work" --build-tests
     swift test --package-path "$work" --skip-build --disable-xctest
@@ -32,15 +39,24 @@ run() {
         echo "test-core: the LXCCore tests link liblxc" >&2
         exit 1
     fi
+    cd "$repo"
+    source scripts/symbol-graphs.sh
+    swift build --product cluster-job-runner --scratch-path "$symbol_build" "${symbol_flags[@]}"
+    binary="$(swift build --product cluster-job-runner --scratch-path "$symbol_build" --show-bin-path)/cluster-job-runner"
+    if ldd "$binary" | grep -q liblxc; then
+        echo "test-core: cluster-job-runner (the LXD client) links liblxc" >&2
+        exit 1
+    fi
+    echo "test-core: the LXD client built without liblxc ($binary)"
 }
 
 if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
-    echo "test-core: not root, so liblxc stays visible; the package has no target that uses it"
+    echo "test-core: not root, so liblxc stays visible; neither build uses a target that needs it"
     run
     exit 0
 fi
 export -f run
-export work
+export work repo
 unshare --mount --propagation private bash -euo pipefail -c '
     empty="$work/empty"
     mkdir -p "$empty"
@@ -52,6 +68,6 @@ unshare --mount --propagation private bash -euo pipefail -c '
         echo "test-core: liblxc is still visible" >&2
         exit 1
     fi
-    echo "test-core: liblxc hidden; building and testing LXCCore alone"
+    echo "test-core: liblxc hidden; building and testing LXCCore alone, then building the LXD client"
     run
 '

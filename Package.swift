@@ -54,6 +54,7 @@ let package = Package(
             name: "lxcctl",
             dependencies: [
                 "LXC",
+                "LXD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

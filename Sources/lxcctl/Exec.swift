@@ -90,7 +90,16 @@ struct Exec: AsyncParsableCommand {
             // workingDirectory) these become `instance.run(command, options: options)`.
             throw RemoteError("--env, --clear-env, --cwd, --user, --group and --terminal on a remote instance need the lxd-exec branch")
         }
-        try passThrough(try await instance.run(command))
+        let status: ExitStatus
+        do {
+            status = try await instance.run(command)
+        } catch let error as LXCError where error.message.lowercased().hasPrefix("command not") {
+            // LXD fails the exec operation with "Command not found" or "Command not executable"
+            // rather than reporting 127 or 126 (as `lxc exec` then exits).
+            printError(CLIError.render(error, command: "exec"))
+            throw ExitCode(error.message.lowercased().hasPrefix("command not found") ? 127 : 126)
+        }
+        try passThrough(status)
     }
 }
 

@@ -71,6 +71,7 @@ struct RemoteCommand: AsyncParsableCommand {
             let remote: Remote
             switch try Remote.address(of: url) {
             case .unixSocket(let path):
+                try requireSocket(path, remote: name)
                 let version = try await LXDClient(socketPath: path).serverVersion()
                 remote = Remote(url: url)
                 print("Remote \(name) added: LXD \(version) at \(path)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LXC
 import LXD
 
@@ -78,6 +79,7 @@ struct RemoteConnection {
         let remote = try store.remote(name)
         switch try remote.address {
         case .unixSocket(let path):
+            try requireSocket(path, remote: name)
             return RemoteConnection(name: name, remote: remote, client: LXDClient(socketPath: path))
         case .https:
             return RemoteConnection(name: name, remote: remote, client: try httpsClient(for: remote, name: name))
@@ -87,3 +89,15 @@ struct RemoteConnection {
 
 /// The help of a command's container argument, where a remote instance works too.
 let targetHelp = ArgumentHelp("The container, or REMOTE:NAME for an instance of a remote LXD daemon.", valueName: "name")
+
+/// Fails at once when `path` is no socket: a client connecting to a missing socket retries
+/// for a minute and more before it gives up.
+func requireSocket(_ path: String, remote: String) throws {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        throw RemoteError("remote \"\(remote)\": no LXD socket at \(path) (\(String(cString: strerror(errno))))")
+    }
+    guard info.st_mode & S_IFMT == S_IFSOCK else {
+        throw RemoteError("remote \"\(remote)\": \(path) is not a socket")
+    }
+}

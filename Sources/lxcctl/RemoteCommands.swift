@@ -20,7 +20,7 @@ struct RemoteCommand: AsyncParsableCommand {
 
             Examples:
               lxcctl remote add lab unix:///var/lib/lxd/unix.socket
-              lxcctl remote add cluster https://203.0.113.5:8443 --token eyJjbGllbnRfbmFtZSI6... --accept-certificate
+              lxcctl remote add big https://HOST:8443 --token TOKEN --accept-certificate
               lxcctl remote list
               lxcctl ls lab:
               lxcctl exec lab:web -- uname -a
@@ -42,8 +42,8 @@ struct RemoteCommand: AsyncParsableCommand {
 
                 Examples:
                   lxcctl remote add lab unix:///var/lib/lxd/unix.socket
-                  lxcctl remote add cluster https://203.0.113.5:8443 --token eyJjbGllbnRfbmFtZSI6... --accept-certificate
-                  lxcctl remote add box https://198.51.100.7 --password s3cret
+                  lxcctl remote add big https://HOST:8443 --token TOKEN --accept-certificate
+                  lxcctl remote add box https://HOST --password s3cret
                 """
         )
 

@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // liblxc's public headers, found with pkg-config (Debian: lxc-dev).
@@ -41,8 +44,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         // liblxc's log, forwarded to a swift-log Logger; apart, so the core needs no dependency.
@@ -101,6 +108,14 @@ let package = Package(
             name: "lxc-bench",
             dependencies: ["LXC", "CLXCBench", "lxc-bench-c"],
             path: "Benchmarks/LXCBench"
+        ),
+        // The LXD client against raw REST from Python and against pylxd (Benchmarks/README.md,
+        // "LXD client"); the Python sides are scripts it runs, not built here.
+        .executableTarget(
+            name: "lxd-bench",
+            dependencies: ["LXD", "LXCCore"],
+            path: "Benchmarks/LXDBench",
+            exclude: ["bench_protocol.py", "raw_rest.py", "pylxd_bench.py"]
         ),
         // For the integration tests: attaches from a program's only thread (see its main.swift).
         .executableTarget(

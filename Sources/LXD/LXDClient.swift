@@ -5,7 +5,8 @@ import LXCCore
 import NIOCore
 import NIOHTTP1
 
-/// A connection to an LXD daemon over its local unix socket.
+/// A connection to an LXD daemon over its local unix socket, or to a remote one over HTTPS
+/// (see ``init(url:identity:serverCertificate:)``).
 ///
 /// One client serves any number of calls, from any task: requests go through one shared
 /// `HTTPClient` (async-http-client's `HTTPClient.shared` unless another is given), which keeps
@@ -23,12 +24,16 @@ import NIOHTTP1
 /// print(try await web.output(of: ["uname", "-a"]).standardOutputString)
 /// ```
 public struct LXDClient: Sendable {
-    /// The path of the daemon's unix socket.
+    /// The path of the daemon's unix socket; empty for a client of an HTTPS remote
+    /// (see ``init(url:identity:serverCertificate:)``).
     public let socketPath: String
     let http: HTTPClient
     let base: String
     /// Where the daemon is reached; the websocket channels connect to it directly.
     let endpoint: LXDEndpoint
+    /// An HTTPS remote's own connections (async-http-client cannot pin a certificate); nil
+    /// over the unix socket.
+    let https: LXDHTTPSConnectionPool?
 
     /// The socket of the daemon this process would talk to: `$LXD_DIR/unix.socket` when
     /// `LXD_DIR` is set, else `/var/lib/lxd/unix.socket` (Debian's LXD; as LXD's own client does).
@@ -48,6 +53,16 @@ public struct LXDClient: Sendable {
         self.http = httpClient
         self.base = "http+unix://" + percentEncoded(socketPath, keeping: "")
         self.endpoint = .unixSocket(path: socketPath)
+        self.https = nil
+    }
+
+    /// A client whose requests go through `pool` (an HTTPS remote).
+    init(https pool: LXDHTTPSConnectionPool) {
+        self.socketPath = ""
+        self.http = .shared
+        self.base = ""
+        self.endpoint = .https(host: pool.host, port: pool.port, tls: pool.tls)
+        self.https = pool
     }
 
     /// The instance called `name` on this daemon (which may not exist yet).
@@ -129,26 +144,46 @@ let maximumBodySize = 1 << 30
 
 extension LXDClient {
     /// Sends one request and collects the response, whatever its status.
+    /// `upload` is a body streamed as it is read (an image's tarball), sent instead of `body`.
     func send(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
-              body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> RawResponse {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
+              body: [UInt8]? = nil, headers: [(String, String)] = [],
+              upload: HTTPClientRequest.Body? = nil) async throws -> RawResponse {
+        var requestHeaders = HTTPHeaders()
         // Over the unix socket LXD refuses a request without one ("missing required Host header").
-        request.headers.add(name: "Host", value: "lxd")
-        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        if let body {
-            if !request.headers.contains(name: "Content-Type") {
-                request.headers.add(name: "Content-Type", value: "application/json")
-            }
-            request.body = .bytes(ByteBuffer(bytes: body))
+        requestHeaders.add(name: "Host", value: "lxd")
+        for (name, value) in headers { requestHeaders.replaceOrAdd(name: name, value: value) }
+        if body != nil, !requestHeaders.contains(name: "Content-Type") {
+            requestHeaders.add(name: "Content-Type", value: "application/json")
         }
         do {
+            if let https {
+                guard upload == nil else {
+                    // The HTTPS path sends bodies it holds whole; a streamed one is not read into memory.
+                    throw LXCError(operation: what, container: instance,
+                                   message: "a streamed upload (an image's tarball) goes through the daemon's unix socket only, not over HTTPS",
+                                   kind: .unsupported)
+                }
+                return try await https.execute(method: method, path: path, headers: requestHeaders, body: body)
+            }
+            var request = HTTPClientRequest(url: base + path)
+            request.method = method
+            request.headers = requestHeaders
+            if let body {
+                request.body = .bytes(ByteBuffer(bytes: body))
+            } else if let upload {
+                request.body = upload
+            }
             let response = try await http.execute(request, deadline: .distantFuture)
             let bytes = try await response.body.collect(upTo: maximumBodySize)
             return RawResponse(status: response.status.code, headers: response.headers,
                                body: Array(bytes.readableBytesView))
         } catch let error as LXCError {
             throw error
+        } catch let mismatch as LXDPinMismatch {
+            throw LXCError(operation: what, container: instance,
+                           message: "the server at \(endpoint) presented a certificate with fingerprint "
+                               + "\(mismatch.presented), not the pinned one (\(mismatch.expected)); nothing was sent",
+                           kind: .failed)
         } catch {
             throw LXCError(operation: what, container: instance,
                            message: "cannot talk to LXD at \(endpoint): \(error)", kind: .failed)
@@ -199,6 +234,13 @@ extension LXDClient {
                                       body: [UInt8]? = nil, headers: [(String, String)] = [],
                                       as: Metadata.Type) async throws -> Metadata? {
         let response = try await sendChecked(what, instance, method, path, body: body, headers: headers)
+        return try await awaitOperation(startedBy: response, what, instance, as: Metadata.self)
+    }
+
+    /// Awaits the operation a successful answer started and returns its metadata; nil for
+    /// a synchronous answer.
+    func awaitOperation<Metadata: Decodable>(startedBy response: RawResponse, _ what: String, _ instance: String?,
+                                             as: Metadata.Type) async throws -> Metadata? {
         let envelope = try? decodeJSON(Envelope<Started>.self, from: response.body)
         guard envelope?.type == "async" else { return nil }
         // The id, not the operation URL: in a cluster that URL carries a query, and appending

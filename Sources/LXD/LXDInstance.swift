@@ -46,7 +46,8 @@ public struct LXDInstance: ContainerProtocol {
         get async throws { try await runtimeState("state").state }
     }
 
-    /// The instance's runtime state: status, init's PID, process count, memory use.
+    /// The instance's runtime state: status, init's PID, process count, memory, CPU time,
+    /// disk use and network interfaces (see ``LXDInstanceState``).
     ///
     /// The corresponding LXD call is `GET /1.0/instances/{name}/state`.
     public func runtimeState() async throws -> LXDInstanceState {
@@ -59,29 +60,16 @@ public struct LXDInstance: ContainerProtocol {
     }
 
     /// Makes the instance (a container) from an image of the daemon's, by alias or
-    /// fingerprint, with the daemon's default profile.
+    /// fingerprint, with the daemon's default profile, where the cluster chooses.
     ///
+    /// The same as ``create(from:options:)`` with default ``LXDCreateOptions``.
     /// The corresponding LXD call is `POST /1.0/instances` with
     /// `{"name": …, "type": "container", "source": {"type": "image", "alias": …}}`, awaited.
     ///
     /// - Throws: ``LXCError`` with ``LXCError/Kind/alreadyExists`` when the name is taken,
     ///   ``LXCError/Kind/unsupported`` for `.template`: LXD makes instances from images only.
     public func create(from source: ContainerSource) async throws {
-        let image: String
-        switch source {
-        case .image(let name): image = name
-        case .template(let template, _):
-            throw LXCError(operation: "create", container: name,
-                           message: "LXD makes instances from images, not from templates (\"\(template)\"): use .image(alias)",
-                           kind: .unsupported)
-        }
-        let isFingerprint = image.utf8.count >= 12 && image.utf8.allSatisfy {
-            ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
-        }
-        let request = InstancesPost(
-            name: name, type: "container",
-            source: .init(type: "image", alias: isFingerprint ? nil : image, fingerprint: isFingerprint ? image : nil))
-        try await client.perform("create", name, .POST, "/1.0/instances", body: try encodeJSON(request))
+        try await create(from: source, options: LXDCreateOptions())
     }
 
     /// Starts the instance and returns when it runs.
@@ -178,58 +166,10 @@ public struct LXDInstance: ContainerProtocol {
     }
 }
 
-/// An instance's runtime state, as LXD reports it.
-public struct LXDInstanceState: Sendable, Hashable {
-    /// The status as a ``ContainerState`` (`Running` is `.running`, and so on).
-    public var state: ContainerState
-    /// LXD's own name for the status (`Running`, `Stopped`, `Frozen`, `Error`, …).
-    public var status: String
-    /// The PID of the instance's init on the host, when it runs.
-    public var pid: Int?
-    /// The number of processes in the instance (nil when LXD does not know).
-    public var processes: Int?
-    /// The memory the instance uses now.
-    public var memoryUsage: ByteCount?
-    /// The most memory the instance has used at once since it started (LXD's `usage_peak`).
-    public var peakMemoryUsage: ByteCount?
-
-    init(_ body: InstanceStateBody) {
-        status = body.status
-        state = ContainerState(liblxcName: body.status)
-        pid = body.pid.flatMap { $0 > 0 ? $0 : nil }
-        processes = body.processes.flatMap { $0 >= 0 ? $0 : nil }
-        memoryUsage = body.memory?.usage.map { ByteCount(UInt64(max(0, $0))) }
-        peakMemoryUsage = body.memory?.usagePeak.map { ByteCount(UInt64(max(0, $0))) }
-    }
-}
-
 // MARK: Request and response bodies (the part of LXD's API these calls use)
-
-struct InstancesPost: Encodable {
-    struct Source: Encodable {
-        var type: String
-        var alias: String?
-        var fingerprint: String?
-    }
-    var name: String
-    var type: String
-    var source: Source
-}
 
 struct InstanceStatePut: Encodable {
     var action: String
     var timeout: Int
     var force: Bool
-}
-
-struct InstanceStateBody: Decodable {
-    struct Memory: Decodable {
-        var usage: Int64?
-        var usagePeak: Int64?
-        enum CodingKeys: String, CodingKey { case usage, usagePeak = "usage_peak" }
-    }
-    var status: String
-    var pid: Int?
-    var processes: Int?
-    var memory: Memory?
 }

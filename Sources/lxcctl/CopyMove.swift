@@ -36,9 +36,7 @@ struct Copy: AsyncParsableCommand {
     func run() async throws {
         guard case .remote(let instance, let remote) = try remoteOptions.target(name, global: global) else { return }
         let copyName = try sameRemote(newName, as: remote, options: remoteOptions)
-        // COPY: lead merges with lxd-copy — replace the throw with:
-        //   _ = try await instance.copy(to: copyName, member: target, includingSnapshots: !instanceOnly)
-        throw RemoteError("copying \(remote):\(instance.name) as \(copyName)\(target.map { " on \($0)" } ?? "")\(instanceOnly ? " without snapshots" : "") needs the lxd-copy branch")
+        _ = try await instance.copy(to: copyName, member: target, includingSnapshots: !instanceOnly)
     }
 }
 
@@ -76,15 +74,11 @@ struct Move: AsyncParsableCommand {
     func run() async throws {
         guard case .remote(let instance, let remote) = try remoteOptions.target(name, global: global) else { return }
         if let member = target {
-            // CLUSTER: lead merges with lxd-cluster — replace the throw with:
-            //   try await instance.move(toMember: member)
-            throw RemoteError("moving \(remote):\(instance.name) to the member \(member) needs the lxd-cluster branch")
+            try await instance.move(toMember: member)
         }
         if let newName {
             let renamed = try sameRemote(newName, as: remote, options: remoteOptions)
-            // COPY: lead merges with lxd-copy — replace the throw with:
-            //   _ = try await instance.rename(to: renamed)
-            throw RemoteError("renaming \(remote):\(instance.name) to \(renamed) needs the lxd-copy branch")
+            _ = try await instance.rename(to: renamed)
         }
     }
 }

@@ -125,7 +125,7 @@ struct RemoteCommand: AsyncParsableCommand {
                 guard let remote = store.remotes[name] else { return nil }
                 let isUnix = remote.url.hasPrefix("unix://")
                 return Row(name: name, url: remote.url, protocol: isUnix ? "unix" : "https",
-                           certificateFingerprint: remote.serverCertificate.flatMap { try? certificateFingerprint(pem: $0) })
+                           certificateFingerprint: remote.serverCertificate.flatMap { try? LXDClient.fingerprint(ofCertificate: $0) })
             }
             switch format {
             case .json:

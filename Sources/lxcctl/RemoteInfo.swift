@@ -41,6 +41,8 @@ extension Info {
 
     func showRemote(_ instance: LXDInstance, remote: String) async throws {
         let state = try await instance.runtimeState()
+        let reached = globalAddresses(state.network.map { ($0.key, $0.value.addresses) })
+        let location = try await instance.location
         let live = state.state != .stopped
         var config: [String: String?] = [:]
         for key in configKeys { config[key] = try await instance.configItem(key) }
@@ -52,11 +54,9 @@ extension Info {
             processes: live ? state.processes : nil,
             memoryBytes: live ? state.memoryUsage?.bytes : nil,
             peakMemoryBytes: live ? state.peakMemoryUsage?.bytes : nil,
-            // COPY: lead merges with lxd-copy — LXDInstanceState's addresses fill these.
-            ipv4: [],
-            ipv6: [],
-            // CLUSTER: lead merges with lxd-cluster — `try await instance.location`.
-            location: nil,
+            ipv4: reached.ipv4,
+            ipv6: reached.ipv6,
+            location: location,
             config: config
         )
         if format == .json {

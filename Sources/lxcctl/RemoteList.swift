@@ -81,19 +81,17 @@ extension List {
     func listRemote(_ remoteName: String, filter: String?) async throws {
         let client = try RemoteConnection.open(remoteName).client
         let regex = try filter.map { try NSRegularExpression(pattern: $0) }
-        let names = try await client.instanceNames().filter { name in
-            regex.map { $0.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil } ?? true
+        let summaries = try await client.instances().filter { summary in
+            regex.map { $0.firstMatch(in: summary.name, range: NSRange(summary.name.startIndex..., in: summary.name)) != nil } ?? true
         }
-        // CLUSTER: lead merges with lxd-cluster — `client.instances()` gives every instance
-        // with its location (and addresses) in one call; until then each instance's state is
-        // asked for, and the location stays empty.
+        // The listing has no PID or memory: each live instance's state gives them.
         let states = try await withThrowingTaskGroup(of: (String, LXDInstanceState?).self) { group in
-            for name in names {
+            for summary in summaries where summary.state != .stopped {
                 group.addTask {
                     do {
-                        return (name, try await client.instance(name).runtimeState())
+                        return (summary.name, try await client.instance(summary.name).runtimeState())
                     } catch let error as LXCError where error.kind == .notFound {
-                        return (name, nil)  // deleted since it was listed
+                        return (summary.name, nil)  // deleted since it was listed
                     }
                 }
             }
@@ -102,23 +100,24 @@ extension List {
             return states
         }
         var rows: [RemoteRow] = []
-        for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
-            guard let state = states[name] else { continue }
-            if running && state.state != .running { continue }
-            if frozen && state.state != .frozen { continue }
-            if stopped && state.state != .stopped { continue }
-            if active && state.state == .stopped { continue }
-            let live = state.state != .stopped
+        for summary in summaries.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            let state = states[summary.name]
+            let current = state?.state ?? summary.state
+            if running && current != .running { continue }
+            if frozen && current != .frozen { continue }
+            if stopped && current != .stopped { continue }
+            if active && current == .stopped { continue }
+            let live = current != .stopped
+            let addresses = globalAddresses(summary.addresses.map { ($0.key, $0.value) })
             rows.append(RemoteRow(
-                name: name,
-                state: state.state.liblxcName.uppercased(),
-                pid: live ? state.pid : nil,
-                processes: live ? state.processes : nil,
-                memoryBytes: live ? state.memoryUsage?.bytes : nil,
-                // COPY: lead merges with lxd-copy — LXDInstanceState's addresses fill these.
-                ipv4: [],
-                ipv6: [],
-                location: nil
+                name: summary.name,
+                state: current.liblxcName.uppercased(),
+                pid: live ? state?.pid : nil,
+                processes: live ? state?.processes : nil,
+                memoryBytes: live ? state?.memoryUsage?.bytes : nil,
+                ipv4: addresses.ipv4,
+                ipv6: addresses.ipv6,
+                location: summary.location
             ))
         }
         switch format {
@@ -129,4 +128,16 @@ extension List {
             printTable(columns.map(\.rawValue), rows.map { row in columns.map(row.cell) })
         }
     }
+}
+
+/// The addresses an instance is reached at, as `lxc list` shows them: global ones, not
+/// those of the loopback interface.
+func globalAddresses(_ interfaces: [(String, [LXDInterfaceAddress])]) -> (ipv4: [String], ipv6: [String]) {
+    var ipv4: [String] = [], ipv6: [String] = []
+    for (interface, addresses) in interfaces.sorted(by: { $0.0 < $1.0 }) where interface != "lo" {
+        for address in addresses where address.scope == "global" {
+            if address.family == .ipv4 { ipv4.append(address.address) } else { ipv6.append(address.address) }
+        }
+    }
+    return (ipv4, ipv6)
 }

@@ -120,8 +120,8 @@ struct Snapshots: AsyncParsableCommand {
             let target = try remoteOptions.target(name, global: global)
             if case .remote(let instance, _) = target {
                 if let newName {
-                    // COPY: lead merges with lxd-copy — `_ = try await instance.copy(snapshot: snapshot, to: newName)`.
-                    throw RemoteError("restoring \(instance.name)/\(snapshot) as the new instance \(newName) needs the lxd-copy branch")
+                    _ = try await instance.copy(snapshot: snapshot, to: newName)
+                    return
                 }
                 try await target.container.restoreSnapshotInPlace(snapshot)
                 return

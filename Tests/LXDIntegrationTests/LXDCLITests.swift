@@ -250,6 +250,88 @@ struct LXDCLITests {
         }
     }
 
+    @Test func copyMoveAndRestoreAsNewOnARemote() async throws {
+        let daemon = try LXDDaemon.required()
+        try await CLIConfig.with { config in
+            try await config.add(daemon)
+            let names = ["copy", "copy-bare", "renamed", "restored"].map(LXDDaemon.uniqueName)
+            // The copies are deleted also when the test fails.
+            func removeCopies() async { for name in names { await LXDDaemon.remove(daemon.client.instance(name)) } }
+            do {
+            try await daemon.withInstance("original", started: false) { original in
+                let source = "\(Self.remote):\(original.name)"
+                try await original.write(Array("mark\n".utf8), to: "/root/mark", mode: 0o644, owner: .root)
+                #expect(try await config.lxcctl("snapshot", "create", source).standardOutput == "snap0\n")
+
+                #expect(try await config.lxcctl("copy", source, names[0]).status == 0)
+                let copy = daemon.client.instance(names[0])
+                #expect(try await copy.snapshots().map(\.name) == ["snap0"])
+                #expect(try await copy.contents(of: "/root/mark") == Array("mark\n".utf8))
+                #expect(try await config.lxcctl("copy", original.name, "\(Self.remote):\(names[1])", "--remote", Self.remote,
+                                                "--instance-only").status == 0)
+                #expect(try await daemon.client.instance(names[1]).snapshots().isEmpty)
+                let elsewhere = try await config.lxcctl("copy", source, "other:\(names[1])")
+                #expect(elsewhere.status == 64)
+
+                #expect(try await config.lxcctl("move", "\(Self.remote):\(names[0])", names[2]).status == 0)
+                #expect(try await !copy.isDefined)
+                #expect(try await daemon.client.instance(names[2]).isDefined)
+                // A standalone daemon has no members to move to.
+                let member = try await config.lxcctl("move", "\(Self.remote):\(names[2])", "--target", "n2")
+                #expect(member.status == 1)
+                #expect(member.standardError.hasPrefix("lxcctl move: "))
+                #expect(try await config.lxcctl("move", "\(Self.remote):\(names[2])").status == 64)
+
+                #expect(try await config.lxcctl("snapshot", "restore", source, "snap0", names[3]).status == 0)
+                #expect(try await daemon.client.instance(names[3]).contents(of: "/root/mark") == Array("mark\n".utf8))
+            }
+            } catch {
+                await removeCopies()
+                throw error
+            }
+            await removeCopies()
+        }
+    }
+
+    @Test func anHTTPSRemoteIsPinnedOnceAcceptedAndTrustedByToken() async throws {
+        let https = try HTTPSRemote.required()
+        try await CLIConfig.with { config in
+            // Without --accept-certificate (and no terminal to ask on) nothing is kept.
+            let refused = try await config.lxcctl("remote", "add", "tls", https.url)
+            #expect(refused.status == 64, "\(refused)")
+            #expect(refused.standardError.contains("--accept-certificate"))
+            let shown = try #require(try https.fingerprintShownByLXC())
+            #expect(refused.standardOutput.contains(shown))
+            #expect(try await config.lxcctl("remote", "list", "--format", "json").json(as: [Any].self).isEmpty)
+
+            // Without trust the daemon is not added.
+            let untrusted = try await config.lxcctl("remote", "add", "tls", https.url, "--accept-certificate")
+            #expect(untrusted.status == 1, "\(untrusted)")
+            #expect(untrusted.standardError.contains("does not trust"))
+            let wrong = try await config.lxcctl("remote", "add", "tls", https.url, "--accept-certificate", "--password", "wrong")
+            #expect(wrong.status == 1, "\(wrong)")
+
+            let token = try await https.daemon.client.makeTrustToken(name: "lxcctl-\(UInt32.random(in: 0...0xFFFF))")
+            let added = try await config.lxcctl("remote", "add", "tls", https.url, "--token", token, "--accept-certificate")
+            #expect(added.status == 0, "\(added)")
+            var info = stat()
+            #expect(stat(config.directory + "/client.key", &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o600)
+            let rows = try await config.lxcctl("remote", "list", "--format", "json").json(as: [[String: Any]].self)
+            #expect(rows.first?["protocol"] as? String == "https")
+            #expect(rows.first?["certificateFingerprint"] as? String == shown)
+
+            try await https.daemon.withInstance("tls") { instance in
+                let listed = try await config.lxcctl("ls", "tls:", "--format", "json").json(as: [[String: Any]].self)
+                #expect(listed.contains { $0["name"] as? String == instance.name && $0["state"] as? String == "RUNNING" })
+                let echo = try await config.lxcctl("exec", "tls:\(instance.name)", "--", "echo", "over-tls")
+                #expect(echo.standardOutput == "over-tls\n", "\(echo)")
+                #expect(try await config.lxcctl("exec", "tls:\(instance.name)", "--", "sh", "-c", "exit 4").status == 4)
+                #expect(try await config.lxcctl("stop", "tls:\(instance.name)", "--kill").status == 0)
+            }
+        }
+    }
+
     @Test func everyRemoteCommandsHelpHasAnExample() async throws {
         try await CLIConfig.with { config in
             let top = try await config.lxcctl("--help")

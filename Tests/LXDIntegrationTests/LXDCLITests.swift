@@ -459,3 +459,46 @@ struct LXCCtlResult: CustomStringConvertible {
         }
     }
 }
+
+/// `lxcctl` against a 3-member cluster, added as a remote through member n1's unix socket:
+/// where each instance is, and moves and copies between members.
+@Suite("lxcctl drives a remote LXD cluster", .lxd, .lxdCluster, .serialized, .timeLimit(.minutes(5)))
+struct LXDClusterCLITests {
+    @Test func lsShowsTheMemberAndMoveAndCopyPlaceOnOne() async throws {
+        let cluster = try LXDCluster.required()
+        try await CLIConfig.with { config in
+            let added = try await config.lxcctl("remote", "add", "lab", "unix://\(cluster.directory)/n1/unix.socket")
+            try #require(added.status == 0, "\(added)")
+            let copyName = LXDDaemon.uniqueName("copy")
+            let copy = try cluster.client(for: "n1").instance(copyName)
+            do {
+                try await cluster.withInstance("placed", options: LXDCreateOptions(target: "n2"), started: false) { instance in
+                    let target = "lab:\(instance.name)"
+                    let rows = try await config.lxcctl("ls", "lab:", "--format", "json").json(as: [[String: Any]].self)
+                    #expect(rows.first { $0["name"] as? String == instance.name }?["location"] as? String == "n2")
+                    let table = try await config.lxcctl("ls", "lab:^\(instance.name)$")
+                    #expect(table.standardOutput.split(separator: "\n").last?.hasSuffix("n2") == true, "\(table)")
+                    #expect(try await config.lxcctl("info", target, "--format", "json").json()["location"] as? String == "n2")
+
+                    let moved = try await config.lxcctl("move", target, "--target", "n3")
+                    #expect(moved.status == 0, "\(moved)")
+                    #expect(try await instance.location == "n3")
+
+                    let copied = try await config.lxcctl("copy", target, copyName, "--target", "n1")
+                    #expect(copied.status == 0, "\(copied)")
+                    #expect(try await copy.location == "n1")
+
+                    // Through the other members' daemons, the instance runs where it is.
+                    #expect(try await config.lxcctl("start", target).status == 0)
+                    let echo = try await config.lxcctl("exec", target, "--", "hostname")
+                    #expect(echo.standardOutput == instance.name + "\n", "\(echo)")
+                    #expect(try await config.lxcctl("stop", target, "--kill").status == 0)
+                }
+            } catch {
+                await LXDDaemon.remove(copy)
+                throw error
+            }
+            await LXDDaemon.remove(copy)
+        }
+    }
+}

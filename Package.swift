@@ -61,6 +61,7 @@ let package = Package(
             name: "lxcctl",
             dependencies: [
                 "LXC",
+                "LXD",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

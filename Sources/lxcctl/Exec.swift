@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LXC
+import LXD
 
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,11 +21,17 @@ struct Exec: AsyncParsableCommand {
               lxcctl exec web --terminal -- sh
               lxcctl exec web --env LANG=C.UTF-8 --cwd /tmp -- sh -c 'echo $LANG; pwd'
               lxcctl exec web --user 1000 --group 1000 --clear-env -- id
+              lxcctl exec lab:web -- uname -a    (an instance of the remote lab)
+
+            On a remote instance the command runs with LXD's environment and its output is \
+            written when it has ended; a command is needed (no shell without one), and the exit \
+            status follows the same rules.
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
+    @OptionGroup var remoteOptions: RemoteOptions
     @Option(name: [.short, .long], help: ArgumentHelp("A variable to set, NAME=VALUE; repeat for more.", valueName: "name=value"))
     var env: [String] = []
     @Flag(help: "Start from an empty environment (liblxc sets PATH) rather than lxcctl's.") var clearEnv = false
@@ -45,6 +52,11 @@ struct Exec: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let target = try remoteOptions.target(name, global: global)
+        if case .remote(let instance, _) = target {
+            try await run(on: instance)
+            return
+        }
         var options = AttachOptions()
         for variable in env {
             let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -55,7 +67,7 @@ struct Exec: AsyncParsableCommand {
         options.workingDirectory = cwd
         options.userID = user
         options.groupID = group
-        let container = try global.existingContainer(name)
+        let container = try target.local(for: "exec")
         let status: ExitStatus
         do {
             status = try await container.run(command.isEmpty ? ["/bin/sh"] : command, options: options)
@@ -63,6 +75,29 @@ struct Exec: AsyncParsableCommand {
             // The program is missing or not executable (the container exists: checked above).
             printError(CLIError.render(error, command: "exec"))
             throw ExitCode(error.kind == .notFound ? 127 : 126)
+        }
+        try passThrough(status)
+    }
+
+    /// Runs the command in an LXD instance, with the same exit status rules (LXD itself
+    /// reports 126, 127 and 128+N).
+    func run(on instance: LXDInstance) async throws {
+        if command.isEmpty {
+            throw ValidationError("give the command after -- (lxcctl exec \(name) -- sh -c '…'): a shell without one needs a terminal over LXD's exec websockets")
+        }
+        if terminal || clearEnv || !env.isEmpty || cwd != nil || user != nil || group != nil {
+            // EXEC: lead merges with lxd-exec — with LXDExecOptions (environment, user, group,
+            // workingDirectory) these become `instance.run(command, options: options)`.
+            throw RemoteError("--env, --clear-env, --cwd, --user, --group and --terminal on a remote instance need the lxd-exec branch")
+        }
+        let status: ExitStatus
+        do {
+            status = try await instance.run(command)
+        } catch let error as LXCError where error.message.lowercased().hasPrefix("command not") {
+            // LXD fails the exec operation with "Command not found" or "Command not executable"
+            // rather than reporting 127 or 126 (as `lxc exec` then exits).
+            printError(CLIError.render(error, command: "exec"))
+            throw ExitCode(error.message.lowercased().hasPrefix("command not found") ? 127 : 126)
         }
         try passThrough(status)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LXC
 
 /// An owner given as UID:GID, ids inside the container.
@@ -24,17 +25,22 @@ struct Push: AsyncParsableCommand {
               lxcctl push web ./index.html /var/www/
               lxcctl push web ./scripts /opt --owner 1000:1000
               lxcctl push web ./run.sh /usr/local/bin/run --mode 755
+              lxcctl push lab:web ./index.html /var/www/index.html    (an instance of the remote lab)
+
+            On a remote instance the destination is the copy's own path: LXD does not put a \
+            source into an existing directory.
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
     @Argument(help: "The file or directory on the host.") var source: String
     @Argument(help: "The absolute destination path inside the container.") var destination: String
     @Option(help: ArgumentHelp("The owner inside the container (default: its root, 0:0).", valueName: "uid:gid"))
     var owner: String?
     @Option(help: ArgumentHelp("The permission bits, in octal (default: the host file's).", valueName: "mode"))
     var mode: String?
+    @OptionGroup var remoteOptions: RemoteOptions
 
     func validate() throws {
         _ = try parseOwner(owner)
@@ -44,7 +50,7 @@ struct Push: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await global.existingContainer(name).push(
+        try await remoteOptions.target(name, global: global).container.push(
             source, to: destination, owner: try parseOwner(owner), mode: mode.flatMap { UInt32($0, radix: 8) })
     }
 }
@@ -60,15 +66,29 @@ struct Pull: AsyncParsableCommand {
             Examples:
               lxcctl pull web /etc/hostname .
               lxcctl pull web /var/log ./web-logs
+              lxcctl pull lab:web /etc/hostname .    (an instance of the remote lab)
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
     @Argument(help: "The absolute path inside the container.") var source: String
     @Argument(help: "The destination on the host.") var destination: String
+    @OptionGroup var remoteOptions: RemoteOptions
 
     func run() async throws {
-        try await global.existingContainer(name).pull(source, to: destination)
+        switch try remoteOptions.target(name, global: global) {
+        case .local(let container):
+            try await container.pull(source, to: destination)
+        case .remote(let instance, _):
+            // As cp -r, and as the local pull: into an existing directory, under its own name.
+            var target = destination
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue,
+               let leaf = source.split(separator: "/").last {
+                target = destination + (destination.hasSuffix("/") ? "" : "/") + leaf
+            }
+            try await instance.pull(source, to: target)
+        }
     }
 }

@@ -28,11 +28,20 @@ struct Info: AsyncParsableCommand {
               lxcctl info web -p -i
               lxcctl info web -c lxc.uts.name -c lxc.rootfs.path
               lxcctl info web -H --format json
+
+            For an instance of a remote LXD daemon (lxcctl info REMOTE:NAME or --remote), what \
+            LXD reports: state, PID, processes, memory use and peak, addresses and the cluster \
+            member (Location); -c reads LXD's configuration keys (limits.memory, …). Its JSON \
+            form has name, remote, state, pid, processes, memoryBytes, peakMemoryBytes, ipv4, \
+            ipv6, location and config.
+              lxcctl info lab:web
+              lxcctl info web --remote lab --format json
+              lxcctl info lab:web -c limits.memory
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
     @Option(name: [.short, .customLong("config")], help: ArgumentHelp("Print a configuration item; repeat for more.", valueName: "key"))
     var configKeys: [String] = []
     @Flag(name: [.short, .customLong("state")], help: "Print only the state.") var stateOnly = false
@@ -41,6 +50,7 @@ struct Info: AsyncParsableCommand {
     @Flag(name: [.customShort("H"), .customLong("no-humanize")], help: "Raw numbers (bytes, nanoseconds) rather than units.")
     var raw = false
     @Option(name: .long, help: "table or json.") var format: OutputFormat = .table
+    @OptionGroup var remoteOptions: RemoteOptions
 
     struct Interface: Encodable {
         var name: String
@@ -87,7 +97,12 @@ struct Info: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let container = try global.existingContainer(name)
+        let target = try remoteOptions.target(name, global: global)
+        if case .remote(let instance, let remote) = target {
+            try await showRemote(instance, remote: remote)
+            return
+        }
+        let container = try target.local(for: "info")
         let state = container.state
         let running = state != .stopped && state != .incomplete
         var config: [String: String?] = [:]

@@ -6,7 +6,7 @@ import LXC
 struct LXCCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lxcctl",
-        abstract: "Create, run, inspect and manage Linux containers through liblxc.",
+        abstract: "Create, run, inspect and manage Linux containers through liblxc, and LXD instances through LXD's API.",
         discussion: """
             Each subcommand is one call into the swift-lxc library. Containers live in an lxcpath: \
             liblxc's default (/var/lib/lxc for root) unless --lxcpath says otherwise.
@@ -21,6 +21,13 @@ struct LXCCtl: AsyncParsableCommand {
               lxcctl stop web --timeout 10
               lxcctl destroy web
 
+            Remote LXD daemons: lxcctl remote add NAME URL names one (its unix socket or \
+            https://HOST:PORT); ls, info, start, stop, exec, snapshot, push, pull, copy, move and \
+            a few more then take REMOTE:NAME (or --remote REMOTE) for an instance of it:
+              lxcctl remote add lab unix:///var/lib/lxd/unix.socket
+              lxcctl ls lab:
+              lxcctl exec lab:web -- uname -a
+
             Exit status: 0 on success; 1 when the operation failed (the message names the \
             subcommand and the container); 64 for a usage error. exec and execute exit with the \
             command's status, 126 when it cannot be executed, 127 when it does not exist, and \
@@ -34,8 +41,8 @@ struct LXCCtl: AsyncParsableCommand {
         subcommands: [
             Version.self, List.self, Create.self, Destroy.self, Rename.self,
             Start.self, Stop.self, Freeze.self, Unfreeze.self, Wait.self, Info.self, Exec.self,
-            Console.self, Push.self, Pull.self, Clone.self, Snapshots.self, Config.self, Cgroup.self, Repair.self,
-            Autostart.self, Monitor.self, Execute.self, Top.self, Device.self, Checkpoint.self, Restore.self,
+            Console.self, Push.self, Pull.self, Clone.self, Copy.self, Move.self, Snapshots.self, Config.self, Cgroup.self, Repair.self,
+            Autostart.self, Monitor.self, Execute.self, Top.self, Device.self, Checkpoint.self, Restore.self, RemoteCommand.self,
         ]
     )
 
@@ -55,6 +62,10 @@ struct LXCCtl: AsyncParsableCommand {
             }
         } catch let error as LXCError {
             FileHandle.standardError.write(Data((CLIError.render(error, command: commandPath(arguments)) + "\n").utf8))
+            Foundation.exit(1)
+        } catch let error as RemoteError {
+            let command = commandPath(arguments)
+            FileHandle.standardError.write(Data(("lxcctl" + (command.isEmpty ? "" : " " + command) + ": \(error)\n").utf8))
             Foundation.exit(1)
         } catch {
             exit(withError: error)
@@ -77,7 +88,7 @@ struct LXCCtl: AsyncParsableCommand {
         while index < arguments.count {
             let argument = arguments[index]
             if argument == "--" { break }
-            if ["-P", "--lxcpath", "--logfile", "--logpriority"].contains(argument) {
+            if ["-P", "--lxcpath", "--logfile", "--logpriority", "--remote"].contains(argument) {
                 index += 2
                 continue
             }

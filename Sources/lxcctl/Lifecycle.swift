@@ -40,17 +40,19 @@ struct Destroy: AsyncParsableCommand {
               lxcctl destroy web
               lxcctl destroy web --snapshots
               lxcctl destroy web --force
+              lxcctl destroy lab:web --force    (an instance of the remote lab)
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
+    @OptionGroup var remoteOptions: RemoteOptions
     @Flag(name: [.short, .long], help: "Also destroy the container's snapshots.") var snapshots = false
     @Flag(name: [.short, .long], help: "Stop the container first if it runs.") var force = false
 
     func run() async throws {
-        let container = try global.existingContainer(name)
-        if force && container.state != .stopped { try await container.stop() }
+        let container = try remoteOptions.target(name, global: global).container
+        if force, try await container.state != .stopped { try await container.stop() }
         let snapshots = snapshots
         try await withProgress("destroying \(name)") {
             try await container.destroy(includingSnapshots: snapshots)
@@ -85,17 +87,29 @@ struct Start: AsyncParsableCommand {
               lxcctl start web
               lxcctl start web -F
               lxcctl start app --use-init -- /usr/bin/my-server --port 80
+              lxcctl start lab:web    (an instance of the remote lab; see lxcctl remote)
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
+    @OptionGroup var remoteOptions: RemoteOptions
     @Flag(help: "Run lxc-init as the first process, running the command after --.") var useInit = false
     @Flag(name: [.customShort("F"), .long], help: "Run in the foreground, with the console on this terminal.") var foreground = false
     @Argument(parsing: .postTerminator, help: "The init command, after --.") var initArguments: [String] = []
 
+    func validate() throws {
+        if try remoteOptions.split(name).remote != nil && (useInit || foreground || !initArguments.isEmpty) {
+            throw ValidationError("--use-init, --foreground and an init command are for local containers; an LXD instance starts with its own init")
+        }
+    }
+
     func run() async throws {
-        let container = try global.existingContainer(name)
+        let target = try remoteOptions.target(name, global: global)
+        guard case .local(let container) = target else {
+            try await target.container.start()
+            return
+        }
         guard foreground else {
             try await container.start(useInit: useInit, arguments: initArguments)
             return
@@ -122,11 +136,13 @@ struct Stop: AsyncParsableCommand {
               lxcctl stop web
               lxcctl stop web --timeout 10
               lxcctl stop web --kill
+              lxcctl stop web --remote lab --timeout 10
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
+    @OptionGroup var remoteOptions: RemoteOptions
     @Flag(name: [.short, .long], help: "Kill the container's processes at once.") var kill = false
     @Option(name: [.short, .long], parsing: .unconditional, help: "Seconds to wait for a clean shutdown.") var timeout: Int = 60
 
@@ -135,7 +151,7 @@ struct Stop: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let container = try global.existingContainer(name)
+        let container = try remoteOptions.target(name, global: global).container
         if kill {
             try await container.stop()
             return
@@ -151,28 +167,30 @@ struct Stop: AsyncParsableCommand {
 struct Freeze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Freeze every process of a running container.",
-        discussion: "Example:\n  lxcctl freeze web"
+        discussion: "Examples:\n  lxcctl freeze web\n  lxcctl freeze lab:web"
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
+    @OptionGroup var remoteOptions: RemoteOptions
 
     func run() async throws {
-        try await global.existingContainer(name).freeze()
+        try await remoteOptions.target(name, global: global).container.freeze()
     }
 }
 
 struct Unfreeze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Thaw a frozen container.",
-        discussion: "Example:\n  lxcctl unfreeze web"
+        discussion: "Examples:\n  lxcctl unfreeze web\n  lxcctl unfreeze lab:web"
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
+    @OptionGroup var remoteOptions: RemoteOptions
 
     func run() async throws {
-        try await global.existingContainer(name).unfreeze()
+        try await remoteOptions.target(name, global: global).container.unfreeze()
     }
 }
 
@@ -185,11 +203,13 @@ struct Wait: AsyncParsableCommand {
             Examples:
               lxcctl wait web RUNNING --timeout 30
               lxcctl wait web stopped
+              lxcctl wait lab:web running --timeout 30
             """
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var name: String
+    @Argument(help: targetHelp) var name: String
+    @OptionGroup var remoteOptions: RemoteOptions
     @Argument(help: "The state to wait for (any case).") var state: ContainerState
     @Option(name: [.short, .long], parsing: .unconditional, help: "Seconds to wait (default: for as long as it takes).") var timeout: Int?
 
@@ -199,10 +219,10 @@ struct Wait: AsyncParsableCommand {
 
     func run() async throws {
         let target = state
-        let container = try global.existingContainer(name)
+        let container = try remoteOptions.target(name, global: global).container
         if try await !container.wait(for: target, timeout: seconds(timeout)) {
-            throw LXCError(operation: "wait", container: name,
-                           message: "the container did not reach \(target) within \(timeout ?? 0) seconds; it is \(container.state)",
+            throw LXCError(operation: "wait", container: container.name,
+                           message: "the container did not reach \(target) within \(timeout ?? 0) seconds; it is \(try await container.state)",
                            kind: .timedOut)
         }
     }

@@ -25,18 +25,27 @@ struct List: AsyncParsableCommand {
               lxcctl ls --running --fancy-format NAME,PID,MEMORY
               lxcctl ls '^web' -g prod
               lxcctl ls --active --format json
+
+            Instances of a remote LXD daemon (lxcctl remote): lxcctl ls REMOTE: (or REMOTE:FILTER, \
+            or --remote REMOTE). Their columns are NAME, STATE, PID, MEMORY, IPV4, IPV6 and \
+            LOCATION (the cluster member; empty on a standalone daemon); the default is NAME, \
+            STATE, PID, IPV4, IPV6, LOCATION, and --fancy adds MEMORY. The JSON form is an array \
+            of objects with name, state, pid, processes, memoryBytes, ipv4, ipv6 and location.
+              lxcctl ls lab:
+              lxcctl ls 'lab:^web' --running
+              lxcctl ls --remote lab --format json
             """
     )
 
     enum Column: String, CaseIterable, ExpressibleByArgument {
         case name = "NAME", state = "STATE", autostart = "AUTOSTART", groups = "GROUPS", ipv4 = "IPV4"
-        case ipv6 = "IPV6", unprivileged = "UNPRIVILEGED", pid = "PID", memory = "MEMORY"
+        case ipv6 = "IPV6", unprivileged = "UNPRIVILEGED", pid = "PID", memory = "MEMORY", location = "LOCATION"
 
         init?(argument: String) { self.init(rawValue: argument.uppercased()) }
     }
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "A regular expression the names must match.") var filter: String?
+    @Argument(help: "A regular expression the names must match; REMOTE: or REMOTE:FILTER lists a remote's instances.") var filter: String?
     @Flag(name: [.short, .long], help: "Columns as lxc-ls -f: NAME, STATE, AUTOSTART, GROUPS, IPV4, IPV6, UNPRIVILEGED.")
     var fancy = false
     @Option(name: [.customShort("F"), .long], parsing: .next,
@@ -50,6 +59,7 @@ struct List: AsyncParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("Only containers in all these groups (lxc.group), separated by commas.", valueName: "groups"))
     var groups: String?
     @Option(name: .long, help: "table or json.") var format: OutputFormat = .table
+    @OptionGroup var remoteOptions: RemoteOptions
 
     struct Row: Encodable {
         var name: String
@@ -89,6 +99,7 @@ struct List: AsyncParsableCommand {
             case .unprivileged: return unprivileged ? "true" : "false"
             case .pid: return pid.map(String.init) ?? "-"
             case .memory: return memoryBytes.map { ByteCount($0).description } ?? "-"
+            case .location: return "-"
             }
         }
     }
@@ -108,13 +119,24 @@ struct List: AsyncParsableCommand {
 
     func validate() throws {
         if active && defined { throw ValidationError("--active and --defined exclude each other") }
-        _ = try columns()
+        let (remote, filter) = remoteAndFilter()
+        if remote == nil {
+            if try columns().contains(.location) {
+                throw ValidationError("--fancy-format: LOCATION is a column of remote instances (lxcctl ls REMOTE:)")
+            }
+        } else {
+            try validateRemote()
+        }
         if let filter, (try? NSRegularExpression(pattern: filter)) == nil {
             throw ValidationError("FILTER \"\(filter)\" is not a regular expression")
         }
     }
 
     func run() async throws {
+        if case (let remote?, let filter) = remoteAndFilter() {
+            try await listRemote(remote, filter: filter)
+            return
+        }
         let onlyActive = active || running || frozen
         let filterKind: ListFilter = onlyActive ? .active : defined ? .defined : .all
         var containers = try Container.list(filterKind, in: global.path)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LXC
+import LXD
 
 struct Snapshots: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +12,8 @@ struct Snapshots: AsyncParsableCommand {
               lxcctl snapshot list web
               lxcctl snapshot restore web snap0 web-old
               lxcctl snapshot destroy web snap0
+              lxcctl snapshot create lab:web    (an instance of the remote lab)
+              lxcctl snapshot list web --remote lab
             """,
         subcommands: [Create.self, List.self, Restore.self, Destroy.self]
     )
@@ -18,15 +21,16 @@ struct Snapshots: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Snapshot a stopped container and print the snapshot's name (snap0, snap1, …).",
-            discussion: "Example:\n  lxcctl snapshot create web --comment \"before the upgrade\""
+            discussion: "Examples:\n  lxcctl snapshot create web --comment \"before the upgrade\"\n  lxcctl snapshot create lab:web"
         )
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The container.") var name: String
+        @Argument(help: targetHelp) var name: String
         @Option(name: [.short, .long], help: "Text to keep with the snapshot.") var comment: String?
+        @OptionGroup var remoteOptions: RemoteOptions
 
         func run() async throws {
-            let container = try global.existingContainer(name)
+            let container = try remoteOptions.target(name, global: global).container
             let comment = comment
             let snapshot = try await withProgress("snapshotting \(name)") { try await container.snapshot(comment: comment) }
             print(snapshot)
@@ -44,12 +48,14 @@ struct Snapshots: AsyncParsableCommand {
                 Examples:
                   lxcctl snapshot list web
                   lxcctl snapshot list web --format json
+                  lxcctl snapshot list lab:web
                 """
         )
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The container.") var name: String
+        @Argument(help: targetHelp) var name: String
         @Option(name: [.short, .long], help: "table or json.") var format: OutputFormat = .table
+        @OptionGroup var remoteOptions: RemoteOptions
 
         struct Row: Encodable {
             var name: String
@@ -67,8 +73,16 @@ struct Snapshots: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let rows = try await global.existingContainer(name).snapshots().map { snapshot in
-                Row(name: snapshot.name, timestamp: snapshot.date?.iso8601 ?? snapshot.timestamp, comment: snapshot.comment)
+            let rows: [Row]
+            switch try remoteOptions.target(name, global: global) {
+            case .local(let container):
+                rows = try await container.snapshots().map { snapshot in
+                    Row(name: snapshot.name, timestamp: snapshot.date?.iso8601 ?? snapshot.timestamp, comment: snapshot.comment)
+                }
+            case .remote(let instance, _):
+                rows = try await instance.snapshots().map { snapshot in
+                    Row(name: snapshot.name, timestamp: snapshot.date?.iso8601 ?? "", comment: snapshot.comment)
+                }
             }
             switch format {
             case .json:
@@ -92,16 +106,27 @@ struct Snapshots: AsyncParsableCommand {
                 Examples:
                   lxcctl snapshot restore web snap0 web-old
                   lxcctl snapshot restore web snap0
+                  lxcctl snapshot restore lab:web snap0
                 """
         )
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The container.") var name: String
+        @Argument(help: targetHelp) var name: String
         @Argument(help: "The snapshot, such as snap0.") var snapshot: String
         @Argument(help: "The new container's name (default: replace the container).") var newName: String?
+        @OptionGroup var remoteOptions: RemoteOptions
 
         func run() async throws {
-            let container = try global.existingContainer(name)
+            let target = try remoteOptions.target(name, global: global)
+            if case .remote(let instance, _) = target {
+                if let newName {
+                    _ = try await instance.copy(snapshot: snapshot, to: newName)
+                    return
+                }
+                try await target.container.restoreSnapshotInPlace(snapshot)
+                return
+            }
+            let container = try target.local(for: "snapshot restore")
             if let newName {
                 _ = try await container.restoreSnapshot(snapshot, as: newName)
             } else {
@@ -113,15 +138,16 @@ struct Snapshots: AsyncParsableCommand {
     struct Destroy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Destroy one of a container's snapshots.",
-            discussion: "Example:\n  lxcctl snapshot destroy web snap0"
+            discussion: "Examples:\n  lxcctl snapshot destroy web snap0\n  lxcctl snapshot destroy lab:web snap0"
         )
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The container.") var name: String
+        @Argument(help: targetHelp) var name: String
         @Argument(help: "The snapshot, such as snap0.") var snapshot: String
+        @OptionGroup var remoteOptions: RemoteOptions
 
         func run() async throws {
-            try await global.existingContainer(name).destroySnapshot(snapshot)
+            try await remoteOptions.target(name, global: global).container.destroySnapshot(snapshot)
         }
     }
 }

@@ -9,7 +9,7 @@ import NIOHTTP1
 /// (see ``init(url:identity:serverCertificate:)``).
 ///
 /// One client serves any number of calls, from any task: requests go through one shared
-/// `HTTPClient` (async-http-client's `HTTPClient.shared` unless another is given), which keeps
+/// `HTTPClient` (the library's own process-wide one unless another is given), which keeps
 /// its connections to the socket alive between calls. LXD's asynchronous operations are
 /// awaited for the caller, and LXD's error responses become ``LXCError``s of the same kinds as
 /// the local backend's (404 ``LXCError/Kind/notFound``, 409 ``LXCError/Kind/alreadyExists``,
@@ -47,10 +47,13 @@ public struct LXDClient: Sendable {
     /// A client for the daemon behind `socketPath` (by default ``defaultSocketPath``).
     ///
     /// Nothing is sent until the first call. `httpClient` is the HTTP client to send through;
-    /// by default async-http-client's process-wide `HTTPClient.shared`, which needs no shutdown.
-    public init(socketPath: String = LXDClient.defaultSocketPath, httpClient: HTTPClient = .shared) {
+    /// by default (nil) one process-wide client of the library's, which needs no shutdown and,
+    /// unlike async-http-client's `HTTPClient.shared`, does not retry a connection that
+    /// cannot be made: a call to a socket with no daemon behind it fails at once instead of
+    /// after the request's whole retry time (about 90 s).
+    public init(socketPath: String = LXDClient.defaultSocketPath, httpClient: HTTPClient? = nil) {
         self.socketPath = socketPath
-        self.http = httpClient
+        self.http = httpClient ?? unixSocketHTTPClient
         self.base = "http+unix://" + percentEncoded(socketPath, keeping: "")
         self.endpoint = .unixSocket(path: socketPath)
         self.https = nil
@@ -59,7 +62,7 @@ public struct LXDClient: Sendable {
     /// A client whose requests go through `pool` (an HTTPS remote).
     init(https pool: LXDHTTPSConnectionPool) {
         self.socketPath = ""
-        self.http = .shared
+        self.http = unixSocketHTTPClient
         self.base = ""
         self.endpoint = .https(host: pool.host, port: pool.port, tls: pool.tls)
         self.https = pool
@@ -92,6 +95,15 @@ public struct LXDClient: Sendable {
         return server.environment?.server_version ?? server.api_version ?? "unknown"
     }
 }
+
+/// The HTTP client of every `LXDClient` made without one: process-wide, never shut down (as
+/// `HTTPClient.shared` is not), with connections kept alive between calls. A connection that
+/// cannot be made is not tried again: a local socket refuses only when nothing listens.
+let unixSocketHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool.retryConnectionEstablishment = false
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+}()
 
 // MARK: The one path every request takes
 

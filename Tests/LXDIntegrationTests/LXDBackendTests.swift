@@ -39,6 +39,48 @@ struct LXDBackendTests {
         #expect(!report.definedAfter)
     }
 
+    @Test func aSocketWithNoDaemonBehindItFailsInsteadOfRetrying() async throws {
+        let daemon = try LXDDaemon.required()
+        // A socket file nobody listens on (bound, then its socket closed), and no file at all.
+        let dead = daemon.directory + "/dead.socket"
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in dead.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        close(fd)
+        #expect(bound == 0)
+        defer { unlink(dead) }
+        for path in [dead, daemon.directory + "/no-such.socket"] {
+            // The error must come while a generous watchdog still sleeps: the shared HTTP
+            // client of async-http-client retried such a connection for about 90 s.
+            let outcome = await withTaskGroup(of: String.self) { group in
+                group.addTask {
+                    do {
+                        _ = try await LXDClient(socketPath: path).instanceNames()
+                        return "answered"
+                    } catch let error as LXCError {
+                        return "\(error.kind): \(error.message)"
+                    } catch {
+                        return "other: \(error)"
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    return "still waiting"
+                }
+                let first = await group.next() ?? ""
+                group.cancelAll()
+                return first
+            }
+            #expect(outcome.hasPrefix("failed: cannot talk to LXD at \(path)"), "\(path): \(outcome)")
+        }
+    }
+
     @Test func aMissingInstanceIsNotFoundWithLXDsWords() async throws {
         let daemon = try LXDDaemon.required()
         let missing = daemon.client.instance(LXDDaemon.uniqueName("missing"))

@@ -58,6 +58,16 @@ private final class WebSocketMessageHandler: ChannelInboundHandler {
         self.continuation = continuation
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        // The daemon may have closed the connection before the upgrade finished (it ends a
+        // short exec that fast): no channelInactive comes then. The frames read before are
+        // delivered in this tick, so the stream ends on the next.
+        if !context.channel.isActive {
+            let continuation = self.continuation
+            context.eventLoop.execute { continuation.finish() }
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
@@ -136,8 +146,13 @@ extension LXDClient {
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeSucceededFuture(UpgradeOutcome.refused(channel))
                     })
+                var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                // LXD may send its first frames (a short program's whole output) in the same
+                // read as its 101 answer: they go on to the websocket decoder, not dropped
+                // (NIO's default for clients).
+                pipeline.leftOverBytesStrategy = .forwardBytes
                 return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                    configuration: .init(upgradeConfiguration: configuration))
+                    configuration: pipeline)
             }
         }
         let bootstrap = ClientBootstrap(group: http.eventLoopGroup)

@@ -65,9 +65,11 @@ public struct LXDExecOptions: Sendable {
     ///
     /// Unlike the local backend, only the program itself is signalled, not a process group:
     /// LXD forwards the signal to the process it started. Processes that the program started
-    /// and that outlive it (holding its output open) are not signalled; once the program
-    /// has been killed, the call closes its output websockets after 2 seconds so that it ends
-    /// even then.
+    /// and that outlive it holding its output open are not signalled, and LXD 5.0 ends the
+    /// exec only when they exit: 2 seconds after `SIGKILL` the call stops waiting, closes the
+    /// output websockets and throws, with the status taken as killed by the last signal sent
+    /// (LXD has not reported one). Such a child runs on in the instance. A program that
+    /// `exec`s its last command (`sh -c "…; exec sleep 60"`) leaves no such child.
     public var timeLimit: Duration?
 
     /// How long a program whose time limit passed may take to end after `SIGTERM` before it

@@ -54,9 +54,9 @@ struct LXDExecSession: Sendable {
         async let inputSocket = open(input)
         async let outputSocket = open(output)
         async let errorSocket = open(error)
+        let (i, o, e) = (try await inputSocket, try await outputSocket, try await errorSocket)
         return LXDExecSession(instance: instance, what: what, program: program, operationID: operation.id,
-                              options: options, control: controlSocket, input: try await inputSocket,
-                              output: try await outputSocket, error: try await errorSocket)
+                              options: options, control: controlSocket, input: i, output: o, error: e)
     }
 
     /// Feeds the input, relays the output to `deliver` as it arrives, enforces the time limit,
@@ -66,6 +66,7 @@ struct LXDExecSession: Sendable {
     /// program with `SIGKILL`) and `CancellationError` is thrown.
     func run(_ deliver: @escaping @Sendable (CommandOutputEvent) -> Void) async throws -> ExitStatus {
         let signalsSent = LockedValue<[Int32]>([])
+        let gaveUp = LockedValue(false)
         let input = self.input, output = self.output, error = self.error, control = self.control
         let pump = options.standardInput.pump
         let inputTask = Task {
@@ -87,9 +88,11 @@ struct LXDExecSession: Sendable {
                     signalsSent.withLock { $0.append(SIGKILL) }
                     try? await Self.signal(SIGKILL, control)
                 }
-                // Killed; what still holds its output open (a child it left behind) would keep
-                // LXD's operation going: closing the output sockets lets LXD end it.
+                // Killed. A child it left behind that holds its output open keeps LXD's
+                // operation going (LXD 5.0 ends it only once the output pipes close, and it
+                // reads them until then): after 2 seconds the call stops waiting for it.
                 guard (try? await Task.sleep(for: .seconds(2))) != nil else { return }
+                gaveUp.withLock { $0 = true }
                 output.close()
                 error.close()
             }
@@ -104,9 +107,15 @@ struct LXDExecSession: Sendable {
             try await outputEnded
             try await errorEnded
             try Task.checkCancellation()
+            if gaveUp.withLock({ $0 }) { return nil }
             return try await instance.client.waitForOperation(operationID, what, instance.name, as: ExecResult.self)
         } onCancel: {
             control.close()
+        }
+        if result == nil, let last = signalsSent.withLock({ $0.last }) {
+            // Given up on (see above): LXD has not reported the status yet; the last signal
+            // sent is taken as the cause.
+            throw timeoutError(.signaled(last))
         }
         guard let code = result?.returnCode.map({ Int32(truncatingIfNeeded: $0) }) else {
             throw LXCError(operation: what, container: instance.name, message: "LXD reported no exit code", kind: .failed)
@@ -115,9 +124,12 @@ struct LXDExecSession: Sendable {
         guard !sent.isEmpty else { return .exited(code) }
         // LXD reports a death by signal N as 128 + N, like an exit with that code; a signal
         // this call sent itself is taken as the cause.
-        let status: ExitStatus = sent.contains(code - 128) ? .signaled(code - 128) : .exited(code)
+        throw timeoutError(sent.contains(code - 128) ? .signaled(code - 128) : .exited(code))
+    }
+
+    private func timeoutError(_ status: ExitStatus) -> LXCError {
         let limit = options.timeLimit.map { "\($0)" } ?? ""
-        throw LXCError(operation: what, container: instance.name,
+        return LXCError(operation: what, container: instance.name,
                        message: "\(quoted(program)) ran past its time limit of \(limit); it was stopped "
                            + "(SIGTERM, then SIGKILL) and it \(status)",
                        code: ETIMEDOUT, kind: .timedOut,

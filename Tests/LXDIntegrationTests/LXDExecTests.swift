@@ -104,6 +104,14 @@ struct LXDExecTests {
             #expect(killed?.kind == .timedOut)
             #expect(killed?.partialOutput?.standardOutputString == "ignoring\n")
 
+            // A child left behind holding the output open (sleep, not exec'd) does not keep the
+            // call waiting until it ends.
+            let orphaned = await #expect(throws: LXCError.self) {
+                _ = try await instance.output(of: ["sh", "-c", "echo parent; sleep 3600; true"], options: options)
+            }
+            #expect(orphaned?.kind == .timedOut)
+            #expect(orphaned?.partialOutput?.standardOutputString == "parent\n")
+
             // From a stream: the chunks printed before, then the error.
             let events = try await instance.streamOutput(of: ["sh", "-c", "echo started; exec sleep 60"],
                                                          options: LXDExecOptions(timeLimit: .seconds(1)))
@@ -113,6 +121,19 @@ struct LXDExecTests {
             }
             #expect(streamError?.kind == .timedOut)
             #expect(seen == [.standardOutput(Array("started\n".utf8))])
+        }
+    }
+
+    @Test func theWholeOutputOfShortProgramsArrives() async throws {
+        let daemon = try LXDDaemon.required()
+        try await daemon.withInstance("short") { instance in
+            // LXD may send a short program's output with its websocket's 101 answer, or close
+            // the websocket before the client finished the upgrade: nothing is lost or waited for.
+            for round in 0..<50 {
+                let result = try await instance.output(of: ["echo", "round \(round)"],
+                                                       options: LXDExecOptions(standardInput: .bytes([])))
+                #expect(result.standardOutputString == "round \(round)\n")
+            }
         }
     }
 

@@ -13,5 +13,6 @@ public struct LXDEventType: Hashable, Sendable, CustomStringConvertible {
     /// The daemon's log messages.
     public static let logging = LXDEventType(rawValue: "logging")
 
+    /// LXD's name of the kind, as in `lifecycle`.
     public var description: String { rawValue }
 }

@@ -7,10 +7,12 @@ import LXCCore
 /// or cancelling the task that iterates) closes the websocket; so does dropping the sequence
 /// unread. A websocket that the daemon closes ends the iteration.
 public struct LXDEvents: AsyncSequence, Sendable {
+    /// One event.
     public typealias Element = LXDEvent
 
     let socket: LXDWebSocket
 
+    /// The iterator over the events; make one only (the sequence reads one websocket).
     public func makeAsyncIterator() -> Iterator {
         Iterator(socket: socket)
     }
@@ -31,6 +33,7 @@ public struct LXDEvents: AsyncSequence, Sendable {
             messages = socket.messages.makeAsyncIterator()
         }
 
+        /// The next event, nil once the daemon closed the websocket or the task was cancelled.
         public mutating func next() async throws -> LXDEvent? {
             while let message = try await messages.next() {
                 guard case .text(let bytes) = message,

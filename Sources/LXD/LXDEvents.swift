@@ -47,8 +47,12 @@ public struct LXDEvents: AsyncSequence, Sendable {
 
 extension LXDClient {
     /// Subscribes to the daemon's events of `types` (by default lifecycle events: instances
-    /// created, started, stopped, deleted, …). Returns once LXD has accepted the
-    /// subscription: every event after the return is delivered.
+    /// created, started, stopped, deleted, …). Returns once LXD has accepted the websocket.
+    ///
+    /// LXD 5.0 registers the listener just after accepting the websocket (`lxd/events.go`),
+    /// so an event of the first milliseconds after the return may not be delivered; LXD's
+    /// own client has the same gap. Events of calls made after the return and lasting
+    /// longer than that (a start, a stop) are delivered.
     ///
     /// In a cluster, a member's feed carries the events of every member, each with its
     /// ``LXDEvent/location``.

@@ -197,6 +197,8 @@ extension LXDClient {
                                + "\(mismatch.presented), not the pinned one (\(mismatch.expected)); nothing was sent",
                            kind: .failed)
         } catch {
+            // async-http-client drops the request of a cancelled task: that is no failure of LXD's.
+            if Task.isCancelled { throw CancellationError() }
             throw LXCError(operation: what, container: instance,
                            message: "cannot talk to LXD at \(endpoint): \(error)", kind: .failed)
         }
@@ -272,11 +274,27 @@ extension LXDClient {
 
     /// Waits until the operation `id` ends and returns its metadata; a failure is thrown.
     ///
-    /// The corresponding LXD call is `GET /1.0/operations/{id}/wait`.
+    /// When the waiting task is cancelled, the wait is abandoned, LXD is asked to cancel the
+    /// operation, and `CancellationError` is thrown. LXD cancels only the operations that
+    /// allow it (in LXD 5.0: trust tokens, image downloads, migrations); the others (a start,
+    /// a stop, an exec, a create from a local image) answer 400 and run on to their end.
+    ///
+    /// The corresponding LXD calls are `GET /1.0/operations/{id}/wait`, and
+    /// `DELETE /1.0/operations/{id}` when the task is cancelled.
     func waitForOperation<Metadata: Decodable>(_ id: String, _ what: String, _ instance: String?,
                                                as: Metadata.Type) async throws -> Metadata? {
-        let operation: LXDOperation<Metadata> = try await call(
-            what, instance, .GET, "/1.0/operations/" + percentEncoded(id, keeping: "") + "/wait?timeout=-1")
+        let operationPath = "/1.0/operations/" + percentEncoded(id, keeping: "")
+        let operation: LXDOperation<Metadata>
+        do {
+            try Task.checkCancellation()
+            operation = try await call(what, instance, .GET, operationPath + "/wait?timeout=-1")
+        } catch {
+            guard Task.isCancelled else { throw error }
+            // From a task of its own: this one is cancelled, and its requests would be too.
+            let client = self
+            await Task { _ = try? await client.send(what, instance, .DELETE, operationPath) }.value
+            throw CancellationError()
+        }
         if operation.status == "Success" { return operation.metadata }
         let message = operation.err.flatMap { $0.isEmpty ? nil : $0 } ?? "the operation ended as \(operation.status)"
         throw LXCError(operation: what, container: instance, message: message,

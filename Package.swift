@@ -92,6 +92,13 @@ let package = Package(
             dependencies: ["LXC"],
             path: "Examples/JobRunner"
         ),
+        // The job runner moved to an LXD cluster (Sources/LXD/LXD.docc/FromOneHostToACluster.md);
+        // it uses the LXD product only, and scripts/test-core.sh builds it with liblxc hidden.
+        .executableTarget(
+            name: "cluster-job-runner",
+            dependencies: ["LXD"],
+            path: "Examples/ClusterJobRunner"
+        ),
         // The benchmark: the same scenarios through the library and through liblxc from C.
         .target(
             name: "CLXCBench",

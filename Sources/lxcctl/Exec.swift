@@ -85,14 +85,20 @@ struct Exec: AsyncParsableCommand {
         if command.isEmpty {
             throw ValidationError("give the command after -- (lxcctl exec \(name) -- sh -c '…'): a shell without one needs a terminal over LXD's exec websockets")
         }
-        if terminal || clearEnv || !env.isEmpty || cwd != nil || user != nil || group != nil {
-            // EXEC: lead merges with lxd-exec — with LXDExecOptions (environment, user, group,
-            // workingDirectory) these become `instance.run(command, options: options)`.
-            throw RemoteError("--env, --clear-env, --cwd, --user, --group and --terminal on a remote instance need the lxd-exec branch")
+        if terminal || clearEnv {
+            throw ValidationError("--terminal and --clear-env are for local containers: LXD's exec here runs without a terminal, and LXD always sets PATH (and HOME, USER, LANG for root)")
         }
+        var options = LXDExecOptions()
+        for variable in env {
+            let parts = variable.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            options.environment[String(parts[0])] = String(parts[1])
+        }
+        options.workingDirectory = cwd
+        options.user = user
+        options.group = group
         let status: ExitStatus
         do {
-            status = try await instance.run(command)
+            status = try await instance.run(command, options: options)
         } catch let error as LXCError where error.message.lowercased().hasPrefix("command not") {
             // LXD fails the exec operation with "Command not found" or "Command not executable"
             // rather than reporting 127 or 126 (as `lxc exec` then exits).

@@ -178,6 +178,15 @@ struct LXDCLITests {
                 #expect(try await config.lxcctl("exec", "--remote", Self.remote, instance.name, "--", "true").status == 0)
                 let noCommand = try await config.lxcctl("exec", target)
                 #expect(noCommand.status == 64)
+                // The program's environment, working directory and ids, as locally.
+                let shaped = try await config.lxcctl("exec", target, "--env", "GREETING=hello there", "--cwd", "/tmp",
+                                                     "--user", "1000", "--group", "1000", "--",
+                                                     "sh", "-c", "echo \"$GREETING\"; pwd; id -u; id -g")
+                #expect(shaped.status == 0)
+                #expect(shaped.standardOutput == "hello there\n/tmp\n1000\n1000\n")
+                let cleared = try await config.lxcctl("exec", target, "--clear-env", "--", "true")
+                #expect(cleared.status == 64)
+                #expect(cleared.standardError.contains("local containers"))
 
                 // push and pull, as cp does.
                 let host = daemon.directory + "/cli-\(instance.name)"

@@ -128,6 +128,26 @@ struct LXDClusterTests {
         }
     }
 
+    /// The example of the DocC article "From one host to a cluster", run as a user runs it.
+    @Test func theClusterJobRunnerSpreadsItsJobsOverTheMembers() async throws {
+        let cluster = try LXDCluster.required()
+        let binary = try #require(LXCCtlResult.binary.map {
+            URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("cluster-job-runner").path
+        }, "lxcctl was not found next to the tests (swift build --build-tests builds both)")
+        let result = try await LXCCtlResult.run(binary, [cluster.directory + "/n1/unix.socket"],
+                                                environment: ProcessInfo.processInfo.environment)
+        #expect(result.status == 0, "\(result)")
+        let output = result.standardOutput
+        #expect(output.contains("cluster members online: n1, n2, n3"), "\(result)")
+        #expect(output.contains("jobs: 6, succeeded: 4, failed: 1, timed out: 1"), "\(result)")
+        #expect(output.contains("job instances left: 0"), "\(result)")
+        // The summary's rows: JOB MEMBER RESULT …, one member per job, all three used.
+        let rows = output.split(separator: "\n").drop { !$0.hasPrefix("JOB ") }.dropFirst().prefix(6)
+        let members = Set(rows.compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) })
+        #expect(members == ["n1", "n2", "n3"], "\(result)")
+        #expect(rows.contains { $0.hasPrefix("slow ") && $0.contains("timed out") && $0.hasSuffix("started") })
+    }
+
     @Test func aTargetThatIsNoMemberIsNotFoundWithLXDsWords() async throws {
         let cluster = try LXDCluster.required()
         let instance = try cluster.client(for: "n1").instance(LXDDaemon.uniqueName("nowhere"))

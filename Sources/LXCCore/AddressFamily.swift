@@ -1,4 +1,4 @@
-/// An IP address family, for ``Container/ipAddresses(interface:family:scope:)-2q1io``.
+/// An IP address family, for `Container.ipAddresses(interface:family:scope:)`.
 public enum AddressFamily: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// IPv4 (`"inet"` to liblxc).
     case ipv4 = "inet"

@@ -2,7 +2,7 @@ import Glibc
 
 /// What a program run inside a container printed, and how it ended.
 ///
-/// Returned by ``Container/output(of:options:input:)-2ndrj``. Both streams are kept exactly as
+/// Returned by `Container.output(of:options:input:)`. Both streams are kept exactly as
 /// the program wrote them, byte for byte; the string views decode them as UTF-8 (invalid
 /// sequences become U+FFFD).
 ///

@@ -2,7 +2,7 @@ import Glibc
 
 /// One event of a program whose output is streamed: a chunk it wrote, or its end.
 ///
-/// ``Container/streamOutput(of:options:input:)`` yields chunks in the order they were read;
+/// `Container.streamOutput(of:options:input:)` yields chunks in the order they were read;
 /// chunks of one stream keep their order, and the last event is always ``finished(_:)``.
 public enum CommandOutputEvent: Sendable, Hashable {
     /// Bytes the program wrote to its standard output.

@@ -25,7 +25,7 @@ public enum ContainerState: Sendable, Hashable, CustomStringConvertible {
     /// process was killed or it is still under way in another thread or process. liblxc's
     /// own marker of an unfinished create, the file `partial` in the container's directory,
     /// reads as this state too. Such a container is not started;
-    /// ``Container/repairIncomplete(in:)-1e449`` finishes or undoes what was interrupted.
+    /// `Container.repairIncomplete(in:)` finishes or undoes what was interrupted.
     case incomplete
     /// A state name this version of swift-lxc does not know.
     case other(String)

@@ -2,9 +2,9 @@
 /// programs see them.
 ///
 /// In an unprivileged container these are not the ids on the host: the container's id maps
-/// (``Container/idMaps()``) shift them, so that a file the container's root owns belongs to
-/// its mapped id (100000, say) on the host. ``Container/push(_:to:owner:mode:)-9j4rd`` and
-/// ``Container/write(_:to:mode:owner:)-48wye`` take the ids inside and write the mapped ones.
+/// (`Container.idMaps()`) shift them, so that a file the container's root owns belongs to
+/// its mapped id (100000, say) on the host. `Container.push(_:to:owner:mode:)` and
+/// `Container.write(_:to:mode:owner:)` take the ids inside and write the mapped ones.
 ///
 /// ```swift
 /// try container.write(Array("hello\n".utf8), to: "/home/app/greeting",

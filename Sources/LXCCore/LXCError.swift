@@ -55,7 +55,7 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
     ///
     /// liblxc's log is one per process (`lxc_log_init`), so the library keeps each call's
     /// lines apart by descriptor, not by name:
-    /// - each handle (each ``Container`` instance; each `run`, `output` or other attach uses
+    /// - each handle (each `Container` instance; each `run`, `output` or other attach uses
     ///   a handle of its own) has its own log descriptor, pointed at a memory file of the
     ///   library's through `lxc.log.file`; calls on other instances, other containers and
     ///   other lxcpaths never write there;
@@ -70,8 +70,8 @@ public struct LXCError: Error, CustomStringConvertible, Sendable, Hashable {
     /// quote the other call's in-process lines as well as its own.
     ///
     /// When the container's configuration names an `lxc.log.file` of its own, or while the
-    /// program routes liblxc's log to a file with ``LXC/startLogging(_:)`` (until
-    /// ``LXC/stopLogging()``), liblxc writes there instead; the library reads that shared file
+    /// program routes liblxc's log to a file with `LXC.startLogging(_:)` (until
+    /// `LXC.stopLogging()`), liblxc writes there instead; the library reads that shared file
     /// and keeps the lines that name the container, so lines of other calls on a container of
     /// the same name logged meanwhile may then appear too.
     public var log: [String]

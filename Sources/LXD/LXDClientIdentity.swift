@@ -8,7 +8,7 @@ import X509
 /// The certificate and private key a client shows an LXD daemon over HTTPS.
 ///
 /// LXD knows its remote clients by certificate: a daemon trusts a client once the client's
-/// certificate is in its trust store (see ``LXDClient/requestTrust(password:)`` and
+/// certificate is in its trust store (see ``LXDClient/requestTrust(password:name:)`` and
 /// ``LXDClient/requestTrust(token:)``). Both halves are kept as PEM text, as LXD's own client
 /// keeps them in `client.crt` and `client.key`.
 ///

@@ -51,13 +51,16 @@ extension LXDClient {
         do {
             var filename = path
             if let slash = filename.lastIndex(of: "/") { filename = String(filename[filename.index(after: slash)...]) }
-            let response = try await send(
-                what, nil, .POST, "/1.0/images",
-                headers: [("Content-Type", "application/octet-stream"), ("X-LXD-filename", filename)],
-                upload: .stream(FileChunks(file: file, chunkSize: 1 << 20), length: .known(file.size)))
-            file.close()
-            guard (200..<300).contains(response.status) else { throw lxdError(what, nil, response) }
-            uploaded = try await awaitOperation(startedBy: response, what, nil, as: ImageUploaded.self)
+            // As in perform: the wait follows the answer at once (see OperationExecutor).
+            uploaded = try await withTaskExecutorPreference(OperationExecutor.shared) {
+                let response = try await send(
+                    what, nil, .POST, "/1.0/images",
+                    headers: [("Content-Type", "application/octet-stream"), ("X-LXD-filename", filename)],
+                    upload: .stream(FileChunks(file: file, chunkSize: 1 << 20), length: .known(file.size)))
+                file.close()
+                guard (200..<300).contains(response.status) else { throw lxdError(what, nil, response) }
+                return try await awaitOperation(startedBy: response, what, nil, as: ImageUploaded.self)
+            }
         } catch {
             file.close()
             throw error

@@ -247,8 +247,12 @@ extension LXDClient {
     func perform<Metadata: Decodable>(_ what: String, _ instance: String?, _ method: HTTPMethod, _ path: String,
                                       body: [UInt8]? = nil, headers: [(String, String)] = [],
                                       as: Metadata.Type) async throws -> Metadata? {
-        let response = try await sendChecked(what, instance, method, path, body: body, headers: headers)
-        return try await awaitOperation(startedBy: response, what, instance, as: Metadata.self)
+        // From the answer to the wait request without waiting for a thread of the pool: LXD
+        // forgets an ended operation after 5 s (see OperationExecutor).
+        try await withTaskExecutorPreference(OperationExecutor.shared) {
+            let response = try await sendChecked(what, instance, method, path, body: body, headers: headers)
+            return try await awaitOperation(startedBy: response, what, instance, as: Metadata.self)
+        }
     }
 
     /// Awaits the operation a successful answer started and returns its metadata; nil for

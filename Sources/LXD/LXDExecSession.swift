@@ -97,9 +97,17 @@ struct LXDExecSession: Sendable {
                 error.close()
             }
         }
+        // The wait request goes out now, while the program runs, from the library's own
+        // executor: LXD forgets an ended operation after 5 s, and a task that asked only after
+        // the output ended could wait longer than that for a thread of a busy pool.
+        let client = instance.client, operationID = self.operationID, what = self.what, name = instance.name
+        let ended = Task(executorPreference: OperationExecutor.shared) {
+            try await client.waitForOperation(operationID, what, name, as: ExecResult.self)
+        }
         defer {
             inputTask.cancel()
             limitTask?.cancel()
+            ended.cancel()
         }
         let result: ExecResult? = try await withTaskCancellationHandler {
             async let outputEnded: Void = Self.relay(output) { deliver(.standardOutput($0)) }
@@ -108,7 +116,7 @@ struct LXDExecSession: Sendable {
             try await errorEnded
             try Task.checkCancellation()
             if gaveUp.withLock({ $0 }) { return nil }
-            return try await instance.client.waitForOperation(operationID, what, instance.name, as: ExecResult.self)
+            return try await ended.value
         } onCancel: {
             control.close()
         }

@@ -13,28 +13,47 @@ swift build --build-tests
 limit="${LXC_TEST_TIME_LIMIT:-1200}"
 log="$(mktemp /tmp/swift-lxc-test-log.XXXXXX)"
 trap 'rm -f "$log"' EXIT
-set +e
-timeout --kill-after=30 "$limit" swift test --disable-xctest "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-if [ "$status" = 124 ] || [ "$status" = 137 ]; then
-    # swift test's test process may outlive it: stop the ones this checkout built.
-    for pid in $(pgrep -f "^$PWD/.build/.*/swift-lxcPackageTests.xctest" || true); do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    echo
-    echo "The test run did not finish within ${limit} s and was stopped. Started and not finished:"
-    # Swift Testing prints "◇ Test NAME started." and "✔/✘ Test NAME passed/failed/skipped ...".
-    awk '
-        /◇ Test case / { next }
-        /◇ Test run started/ { next }
-        /◇ Test .* started\.$/ { sub(/^.*◇ Test /, ""); sub(/ started\.$/, ""); open[$0] = 1; next }
-        / Test .* (passed|failed|skipped)/ {
-            line = $0; sub(/^[^T]*Test /, "", line)
-            sub(/ (passed|failed|skipped).*$/, "", line); sub(/ with [0-9]+ test cases?$/, "", line)
-            delete open[line]
-        }
-        END { for (name in open) print "  " name }
-    ' "$log"
+
+# run_tests ARGS: swift test with ARGS under the time limit; on a timeout, the tests that
+# started and did not finish are listed.
+run_tests() {
+    set +e
+    timeout --kill-after=30 "$limit" swift test --disable-xctest "$@" 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    set -e
+    if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+        # swift test's test process may outlive it: stop the ones this checkout built.
+        for pid in $(pgrep -f "^$PWD/.build/.*/swift-lxcPackageTests.xctest" || true); do
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+        echo
+        echo "The test run did not finish within ${limit} s and was stopped. Started and not finished:"
+        # Swift Testing prints "◇ Test NAME started." and "✔/✘ Test NAME passed/failed/skipped ...".
+        awk '
+            /◇ Test case / { next }
+            /◇ Test run started/ { next }
+            /◇ Test .* started\.$/ { sub(/^.*◇ Test /, ""); sub(/ started\.$/, ""); open[$0] = 1; next }
+            / Test .* (passed|failed|skipped)/ {
+                line = $0; sub(/^[^T]*Test /, "", line)
+                sub(/ (passed|failed|skipped).*$/, "", line); sub(/ with [0-9]+ test cases?$/, "", line)
+                delete open[line]
+            }
+            END { for (name in open) print "  " name }
+        ' "$log"
+    fi
+    return "$status"
+}
+
+status=0
+if [ "$#" -gt 0 ]; then
+    run_tests "$@" || status=$?
+else
+    # The local suites, then the LXD suites: each LXD suite starts daemons of its own (seven
+    # standalone ones and two 3-member clusters), and beside the local suites' containers
+    # they would load the 2 cores of a CI machine several times over.
+    echo "test.sh: the local backend and the shared core"
+    run_tests --skip LXDIntegrationTests || status=$?
+    echo "test.sh: the LXD backend, against daemons of its own"
+    run_tests --filter LXDIntegrationTests || status=$?
 fi
 exit "$status"

@@ -27,6 +27,11 @@ extension LXDInstance {
     /// - with standard input or a time limit, over the exec websockets (see
     ///   ``streamOutput(of:options:)``), which can feed the program and signal it.
     ///
+    /// LXD before 5.14 can lose the output of a short program on the websocket path when the
+    /// daemon's host is busy (canonical/lxd#11890, fixed by canonical/lxd#11606; seen here
+    /// with LXD 5.0.2 and its own `lxc exec`, once in 60 runs of `echo` on a loaded machine).
+    /// The recorded path is not affected: it is one more reason to use it where it can serve.
+    ///
     /// LXD reports a program killed by a signal as an exit code of 128 + the signal, which
     /// cannot be told apart from a program that exited with that code; it is returned as
     /// `.exited(128 + signal)`, except for the signals of the call's own time limit, which are

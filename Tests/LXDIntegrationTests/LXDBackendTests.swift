@@ -94,7 +94,7 @@ struct LXDBackendTests {
             try? await Task.sleep(for: delay)                    // the request is out, its answer not in
             // Deliberately blocking: one task per thread of the pool.
             let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-            let blockers = (0..<width).map { _ in Task.detached { usleep(8_000_000) } }
+            let blockers = (0..<width).map { _ in Task.detached { _ = usleep(8_000_000) } }
             let result = await work.result
             for blocker in blockers { await blocker.value }
             return result

@@ -38,7 +38,9 @@ final class OperationExecutor: TaskExecutor, @unchecked Sendable {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let result = pthread_create(&thread, nil, { context in
-            let executor = Unmanaged<OperationExecutor>.fromOpaque(context!).takeRetainedValue()
+            // The pointer is the executor passed below, never nil.
+            guard let context else { return nil }
+            let executor = Unmanaged<OperationExecutor>.fromOpaque(context).takeRetainedValue()
             executor.runJobs()
             return nil
         }, context)

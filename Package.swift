@@ -130,6 +130,12 @@ let package = Package(
             dependencies: ["LXC"],
             path: "Tests/Helpers/AttachDescriptorProbe"
         ),
+        // For the LXD tests: LXD calls while its own cooperative pool is blocked (see its main.swift).
+        .executableTarget(
+            name: "busy-pool-probe",
+            dependencies: ["LXD"],
+            path: "Tests/Helpers/BusyPoolProbe"
+        ),
         // Runs without liblxc: scripts/test-core.sh builds it with liblxc hidden.
         .testTarget(
             name: "LXCCoreTests",

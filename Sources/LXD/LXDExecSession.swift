@@ -25,10 +25,24 @@ struct LXDExecSession: Sendable {
     let input: LXDWebSocket
     let output: LXDWebSocket
     let error: LXDWebSocket
+    /// The request for the operation's end, sent as soon as the websockets are connected
+    /// (see ``connect``).
+    let ended: Task<ExecResult?, any Error>
 
     /// Starts `command` and connects its websockets; the program runs from here on.
+    ///
+    /// From the library's own executor (see OperationExecutor): LXD fails an exec whose
+    /// websockets are not all connected within 5 s, and on a busy cooperative pool the task
+    /// that got the exec's answer could wait longer than that for a thread.
     static func start(_ what: String, _ instance: LXDInstance, _ command: [String],
                       options: LXDExecOptions) async throws -> LXDExecSession {
+        try await withTaskExecutorPreference(OperationExecutor.shared) {
+            try await connect(what, instance, command, options: options)
+        }
+    }
+
+    private static func connect(_ what: String, _ instance: LXDInstance, _ command: [String],
+                                options: LXDExecOptions) async throws -> LXDExecSession {
         let name = instance.name
         guard let program = command.first else {
             throw LXCError(operation: what, container: name, message: "the command is empty", kind: .invalidArgument)
@@ -55,8 +69,15 @@ struct LXDExecSession: Sendable {
         async let outputSocket = open(output)
         async let errorSocket = open(error)
         let (i, o, e) = (try await inputSocket, try await outputSocket, try await errorSocket)
+        // The wait request goes out now, while the program runs, from the library's own
+        // executor: LXD forgets an ended operation after 5 s, and a task that asked only once
+        // the output ended (or once this call returned to a busy pool) could ask too late.
+        let operationID = operation.id
+        let ended = Task(executorPreference: OperationExecutor.shared) {
+            try await client.waitForOperation(operationID, what, name, as: ExecResult.self)
+        }
         return LXDExecSession(instance: instance, what: what, program: program, operationID: operation.id,
-                              options: options, control: controlSocket, input: i, output: o, error: e)
+                              options: options, control: controlSocket, input: i, output: o, error: e, ended: ended)
     }
 
     /// Feeds the input, relays the output to `deliver` as it arrives, enforces the time limit,
@@ -97,13 +118,7 @@ struct LXDExecSession: Sendable {
                 error.close()
             }
         }
-        // The wait request goes out now, while the program runs, from the library's own
-        // executor: LXD forgets an ended operation after 5 s, and a task that asked only after
-        // the output ended could wait longer than that for a thread of a busy pool.
-        let client = instance.client, operationID = self.operationID, what = self.what, name = instance.name
-        let ended = Task(executorPreference: OperationExecutor.shared) {
-            try await client.waitForOperation(operationID, what, name, as: ExecResult.self)
-        }
+        let ended = self.ended
         defer {
             inputTask.cancel()
             limitTask?.cancel()

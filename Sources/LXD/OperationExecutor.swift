@@ -1,10 +1,12 @@
 import Glibc
 
-/// The executor of the moments between starting an LXD operation and asking for its end.
+/// The executor of the moments between starting an LXD operation and asking for its end, or
+/// connecting to its websockets.
 ///
 /// LXD forgets an operation 5 seconds after it ended: a `GET /1.0/operations/{id}/wait`
 /// sent later is answered 404 "Operation not found", and a create that succeeded would be
-/// reported as failed. On Swift's cooperative pool the task that got the answer starting the
+/// reported as failed. It also fails an exec whose websockets are not all connected within
+/// 5 seconds. On Swift's cooperative pool the task that got the answer starting the
 /// operation may wait longer than that for a thread, when the program's other tasks keep the
 /// pool's threads busy (seen in this project's full test run: 2 cores, blocking tests).
 /// Tasks that prefer this executor resume on a thread of the library's own instead, which

@@ -135,13 +135,8 @@ struct Info: AsyncParsableCommand {
             value.map { raw ? String($0) : ByteCount($0).description } ?? "-"
         }
         let addresses = report.ipv4 + report.ipv6
-        if stateOnly || pidOnly || ipsOnly || !configKeys.isEmpty {
-            var fields: [(String, String)] = []
-            if stateOnly { fields.append(("State", report.state)) }
-            if pidOnly, let pid = report.pid { fields.append(("PID", String(pid))) }
-            if ipsOnly { fields += addresses.map { ("IP", $0) } }
-            printFields(fields)
-            for key in configKeys { print("\(key) = \(config[key].flatMap { $0 } ?? "")") }
+        if printSelectedFields(state: report.state, pid: report.pid.map { String($0) }, addresses: addresses,
+                               config: config) {
             return
         }
         var fields: [(String, String)] = [
@@ -167,5 +162,21 @@ struct Info: AsyncParsableCommand {
     private func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+    }
+}
+
+extension Info {
+    /// Prints only the fields `-s`, `-p`, `-i` and `-c KEY` ask for, as lxc-info does, and
+    /// returns true; false when none was asked for (the whole report is printed then).
+    func printSelectedFields(state: String, pid: String?, addresses: [String],
+                             config: [String: String?]) -> Bool {
+        guard stateOnly || pidOnly || ipsOnly || !configKeys.isEmpty else { return false }
+        var fields: [(String, String)] = []
+        if stateOnly { fields.append(("State", state)) }
+        if pidOnly, let pid { fields.append(("PID", pid)) }
+        if ipsOnly { fields += addresses.map { ("IP", $0) } }
+        printFields(fields)
+        for key in configKeys { print("\(key) = \(config[key].flatMap { $0 } ?? "")") }
+        return true
     }
 }

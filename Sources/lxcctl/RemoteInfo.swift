@@ -67,13 +67,8 @@ extension Info {
             value.map { raw ? String($0) : ByteCount($0).description } ?? "-"
         }
         let addresses = report.ipv4 + report.ipv6
-        if stateOnly || pidOnly || ipsOnly || !configKeys.isEmpty {
-            var fields: [(String, String)] = []
-            if stateOnly { fields.append(("State", report.state)) }
-            if pidOnly, let pid = report.pid { fields.append(("PID", String(pid))) }
-            if ipsOnly { fields += addresses.map { ("IP", $0) } }
-            printFields(fields)
-            for key in configKeys { print("\(key) = \(config[key].flatMap { $0 } ?? "")") }
+        if printSelectedFields(state: report.state, pid: report.pid.map { String($0) }, addresses: addresses,
+                               config: config) {
             return
         }
         var fields: [(String, String)] = [

@@ -83,32 +83,19 @@ struct LXDBackendTests {
 
     /// LXD forgets an operation 5 s after it ended. A create, and a program's run, whose
     /// answer arrives while every thread of the cooperative pool is busy for 8 s must still
-    /// learn how their operation ended, not fail with "Operation not found".
+    /// learn how their operation ended, not fail with "Operation not found". The probe blocks
+    /// its own pool, not this process's (Tests/Helpers/BusyPoolProbe).
     @Test func operationsEndWellWhileThePoolIsBusy() async throws {
         let daemon = try LXDDaemon.required()
-        let instance = daemon.client.instance(LXDDaemon.uniqueName("busy"))
-        defer { Task { await LXDDaemon.remove(instance) } }
-        func whileThePoolIsBusy<T: Sendable>(after delay: Duration,
-                                             _ body: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
-            let work = Task { try await body() }
-            try? await Task.sleep(for: delay)                    // the request is out, its answer not in
-            // Deliberately blocking: one task per thread of the pool.
-            let width = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-            let blockers = (0..<width).map { _ in Task.detached { _ = usleep(8_000_000) } }
-            let result = await work.result
-            for blocker in blockers { await blocker.value }
-            return result
-        }
-        let created = await whileThePoolIsBusy(after: .milliseconds(1)) { try await instance.create(from: .image("busybox")) }
-        #expect(throws: Never.self) { try created.get() }
-        try await instance.start()
-        var options = LXDExecOptions()
-        options.timeLimit = .seconds(60)                    // the websocket path
-        let execOptions = options
-        let ran = await whileThePoolIsBusy(after: .milliseconds(20)) { try await instance.output(of: ["echo", "done"], options: execOptions) }
-        #expect(try ran.get().standardOutputString == "done\n")
-        #expect(try ran.get().status == .exited(0))
-        await LXDDaemon.remove(instance)
+        let probe = try #require(LXCCtlResult.binary.map {
+            URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("busy-pool-probe").path
+        }, "busy-pool-probe was not found next to the tests (swift build --build-tests builds both)")
+        let name = LXDDaemon.uniqueName("busy")
+        let result = try await LXCCtlResult.run(probe, [daemon.client.socketPath, name],
+                                                environment: ProcessInfo.processInfo.environment)
+        await LXDDaemon.remove(daemon.client.instance(name))
+        #expect(result.standardOutput == "create: ok\nrun: done\n", "\(result)")
+        #expect(result.status == 0)
     }
 
     @Test func aMissingInstanceIsNotFoundWithLXDsWords() async throws {

@@ -53,7 +53,9 @@ else
     # they would load the 2 cores of a CI machine several times over.
     echo "test.sh: the local backend and the shared core"
     run_tests --skip LXDIntegrationTests || status=$?
-    echo "test.sh: the LXD backend, against daemons of its own"
-    run_tests --filter LXDIntegrationTests || status=$?
+    # One suite at a time: LXD 5.0 drops a short program's websocket output now and then
+    # when its host is busy (canonical/lxd#11890), which nine suites at once made it.
+    echo "test.sh: the LXD backend, against daemons of its own, one suite at a time"
+    run_tests --filter LXDIntegrationTests --no-parallel || status=$?
 fi
 exit "$status"

@@ -80,15 +80,28 @@ extension LXDInstance {
         try await run(command, options: LXDExecOptions())
     }
 
-    /// Runs a program inside the running instance with `options`; what it prints is written
-    /// to this process's standard output and standard error as it arrives. Returns how it
-    /// ended (see ``output(of:options:)`` for signals and exit codes 126 and 127).
+    /// Runs a program inside the running instance with `options`, with this process's
+    /// standard output and standard error as its own, and returns how it ended (see
+    /// ``output(of:options:)`` for signals and exit codes 126 and 127).
+    ///
+    /// With standard input or a time limit, the output is written as it arrives, over the
+    /// exec websockets. Without either, it is written once the program ended, from LXD's
+    /// recorded output: LXD before 5.14 can lose a short program's output on the websocket
+    /// path when its host is busy (canonical/lxd#11890), and the recorded path does not lose
+    /// it. For output as it arrives in that case, iterate ``streamOutput(of:options:)``.
     ///
     /// The corresponding LXD call is `POST /1.0/instances/{name}/exec` with
-    /// `{"wait-for-websocket": true, "interactive": false, …}`, and its websockets.
+    /// `{"record-output": true, "wait-for-websocket": false, …}` (then the two logs), or with
+    /// `{"wait-for-websocket": true, "interactive": false, …}` and its websockets.
     ///
     /// - Throws: ``LXCError``; with ``LXCError/Kind/timedOut`` when ``LXDExecOptions/timeLimit`` passed.
     public func run(_ command: [String], options: LXDExecOptions) async throws -> ExitStatus {
+        if options.standardInput.pump == nil && options.timeLimit == nil {
+            let output = try await recordedOutput("run", command, options: options)
+            writeAll(1, output.standardOutput)
+            writeAll(2, output.standardError)
+            return output.status
+        }
         let session = try await LXDExecSession.start("run", self, command, options: options)
         return try await session.run { event in
             switch event {

@@ -178,24 +178,38 @@ func readTextFile(_ path: String) throws -> String {
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// Writes `text` to `path` with `mode`, replacing the file whole or not at all: into a
+/// temporary file beside it, flushed to disk, then renamed over it. A full disk or a kill
+/// half-way leaves the old file (a key the server trusts) as it was.
 func writeTextFile(_ path: String, _ text: String, mode: mode_t) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-    func failure(_ verb: String) -> LXCError {
+    let temporary = path + ".tmp-\(getpid())"
+    func failure(_ verb: String, _ target: String) -> LXCError {
         let code = errno
-        return LXCError(operation: "write \(path)", message: "cannot \(verb) \(path): \(String(cString: strerror(code)))",
+        return LXCError(operation: "write \(path)", message: "cannot \(verb) \(target): \(String(cString: strerror(code)))",
                         code: code, kind: code == EACCES ? .permissionDenied : code == ENOENT ? .notFound : .failed)
     }
-    guard descriptor >= 0 else { throw failure("open") }
-    defer { close(descriptor) }
-    // An existing file keeps its mode through O_CREAT: set it.
-    guard fchmod(descriptor, mode) == 0 else { throw failure("chmod") }
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw failure("write")
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard descriptor >= 0 else { throw failure("open", temporary) }
+    var isOpen = true
+    do {
+        // A file left by an earlier attempt keeps its mode through O_CREAT: set it.
+        guard fchmod(descriptor, mode) == 0 else { throw failure("chmod", temporary) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("write", temporary)
+            }
+            bytes = bytes.dropFirst(count)
         }
-        bytes = bytes.dropFirst(count)
+        guard fsync(descriptor) == 0 else { throw failure("flush", temporary) }
+        close(descriptor)
+        isOpen = false
+        guard rename(temporary, path) == 0 else { throw failure("replace", path) }
+    } catch {
+        if isOpen { close(descriptor) }
+        unlink(temporary)
+        throw error
     }
 }
